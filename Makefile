@@ -1,0 +1,24 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DB ?= finsam.db
+
+$(BIN)/finsam: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(BIN)/finsam
+
+.PHONY: setup run test bench
+setup: $(BIN)/finsam
+
+run: setup
+	$(BIN)/finsam import corpus --db $(DB)
+	$(BIN)/finsam budget --db $(DB) --label "summa"
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python bench/run.py

@@ -1,0 +1,1 @@
+"""finsam extractor: ingest -> layout -> parse -> audit -> store."""

@@ -1,0 +1,182 @@
+"""Plain-text ingest: decode, normalise, drop residue, build the canonical text.
+
+What is not content and does not reach the canonical text:
+running page headers that repeat through the text, page-number lines,
+markdown emphasis and HTML tags (kept as :class:`Mark` data), HTML entities.
+A form feed starts a new page.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from collections import Counter
+from pathlib import Path
+
+from extractor.document import Document, Mark
+from extractor.errors import BinaryFile, EmptyDocument
+from schemas import Source
+
+# Words that make a repeated short line a running header rather than content.
+HEADER_WORDS = ("samordningsförbund", "verksamhetsplan", "finsam", "verksamhets- och budgetplan")
+# Lines at the very top of a document are its title page: first occurrences there stay.
+OPENING_LINES = 12
+PAGE_NUMBER = re.compile(r"^\s*(?:sida\s+\d+(?:\s*(?:av|\(|/)\s*\d+\)?)?|-\s*\d+\s*-|\d+\s*\(\d+\)|\d+\s*/\s*\d+)\s*$", re.I)
+
+TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*?(/?)>")
+STYLE_TAGS = {"b": "bold", "strong": "bold", "i": "italic", "em": "italic", "h1": "heading", "h2": "heading", "h3": "heading", "h4": "heading"}
+MD_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+MD_HEADING = re.compile(r"^(#{1,6})\s+")
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Bytes -> (text, encoding). UTF-8 with or without BOM, else Windows-1252.
+
+    A UTF-8 file with a stray invalid byte stays UTF-8 (the byte becomes U+FFFD);
+    a file that is not UTF-8 at all is read as cp1252, which maps every byte.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    lenient = data.decode("utf-8", errors="replace")
+    bad = lenient.count("\ufffd")
+    good_multibyte = sum(1 for ch in lenient if ord(ch) > 127 and ch != "\ufffd")
+    if good_multibyte and bad <= max(2, good_multibyte // 20):
+        return lenient, "utf-8"
+    return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+def looks_binary(data: bytes) -> bool:
+    sample = data[:8192]
+    if b"\x00" in sample:
+        return True
+    control = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    return control > len(sample) * 0.05
+
+
+def _strip_residue(line: str) -> tuple[str, list[tuple[int, int, str]]]:
+    """Remove HTML tags, entities and markdown emphasis from one line; return marks in line offsets."""
+    marks: list[tuple[int, int, str]] = []
+    out: list[str] = []
+    open_styles: dict[str, list[int]] = {}
+    pos = 0
+    length = 0
+    m = MD_HEADING.match(line)
+    heading = False
+    if m:
+        pos = m.end()
+        heading = True
+    for tag in TAG.finditer(line, pos):
+        chunk = html.unescape(line[pos : tag.start()])
+        out.append(chunk)
+        length += len(chunk)
+        name = tag.group(2).lower()
+        style = STYLE_TAGS.get(name)
+        if style:
+            if tag.group(1):
+                starts = open_styles.get(style)
+                if starts:
+                    marks.append((starts.pop(), length, style))
+            else:
+                open_styles.setdefault(style, []).append(length)
+        elif name in ("br", "p", "li") and out and not out[-1].endswith(" "):
+            out.append(" ")
+            length += 1
+        pos = tag.end()
+    chunk = html.unescape(line[pos:])
+    out.append(chunk)
+    text = "".join(out)
+    # markdown bold/underline-bold: drop the markers, keep a mark
+    while True:
+        m = MD_BOLD.search(text)
+        if not m:
+            break
+        inner = m.group(2)
+        start = m.start()
+        text = text[:start] + inner + text[m.end():]
+        shift_at, shift = m.start(), 2
+        marks = [(a - (shift if a > shift_at else 0), b - (2 * shift if b > m.end() - 2 else shift if b > shift_at else 0), k) for a, b, k in marks]
+        marks.append((start, start + len(inner), "bold"))
+    if heading:
+        marks.append((0, len(text), "heading"))
+    # leading residue of an emptied list (e.g. "<ul ...> • a • b") stays as text bullets
+    return text, marks
+
+
+def _header_key(line: str) -> str:
+    return re.sub(r"\s+", " ", line.strip()).lower()
+
+
+def running_headers(lines: list[str]) -> set[str]:
+    """Keys of short lines that repeat and name the association or the plan: running headers."""
+    counts = Counter(_header_key(l) for l in lines if l.strip())
+    found = set()
+    for key, n in counts.items():
+        if n < 2 or len(key) > 120 or "\t" in key or key.endswith((":", ".")):
+            continue
+        if any(w in key for w in HEADER_WORDS):
+            found.add(key)
+    return found
+
+
+def canonicalise(raw: str) -> tuple[str, list[Mark], list[int]]:
+    """Raw decoded text -> canonical text, emphasis marks, page start offsets."""
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    pages_raw = raw.split("\f")
+    cleaned_pages: list[list[tuple[str, list]]] = []
+    for page in pages_raw:
+        cleaned_pages.append([_strip_residue(l.rstrip(" \u00a0")) for l in page.split("\n")])
+    all_lines = [t for page in cleaned_pages for t, _ in page]
+    headers = running_headers(all_lines)
+
+    out: list[str] = []
+    marks: list[Mark] = []
+    page_starts: list[int] = []
+    length = 0
+    nonblank_seen = 0
+    blank_run = 0
+    for pno, page in enumerate(cleaned_pages):
+        if pno:
+            page_starts.append(length)
+        for text, line_marks in page:
+            key = _header_key(text)
+            if key:
+                nonblank_seen += 1
+                is_header = key in headers and nonblank_seen > OPENING_LINES
+                if is_header or PAGE_NUMBER.match(text):
+                    continue
+            if not text.strip():
+                blank_run += 1
+                if blank_run > 1 or length == 0:
+                    continue
+            else:
+                blank_run = 0
+            for a, b, k in line_marks:
+                if b > a:
+                    marks.append(Mark(length + a, length + b, k))
+            out.append(text)
+            length += len(text) + 1
+    canonical = "\n".join(out).rstrip() + "\n"
+    return canonical, marks, page_starts
+
+
+def ingest(path: Path, data: bytes) -> Document:
+    if looks_binary(data):
+        raise BinaryFile(path)
+    decoded, encoding = decode(data)
+    canonical, marks, page_starts = canonicalise(decoded)
+    if not canonical.strip():
+        raise EmptyDocument(path, "file has no text")
+    source = Source(
+        path=str(path),
+        sha256=hashlib.sha256(data).hexdigest(),
+        format="text",
+        pages=len(page_starts) + 1 if page_starts else None,
+        encoding=encoding,
+    )
+    return Document(path=str(path), text=canonical, source=source, marks=marks, page_starts=page_starts)

@@ -1,0 +1,118 @@
+"""Document -> blocks: headings, paragraphs, list items, tables, table of contents.
+
+A table is a run of lines whose cells are separated by tabs (text files, and the
+PDF ingester writes its table rows the same way), or by runs of two or more spaces
+with numbers in them. A run of tab lines whose last cells are small rising
+page numbers under an "Innehåll"/"Innehållsförteckning" heading is a table of
+contents, not a table. Long paragraph lines may hold tables flattened by web
+transcripts; the budget parser looks for those inside paragraphs.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from extractor.document import Document, Line
+
+TOC_HEADINGS = ("innehållsförteckning", "innehåll", "innehållsförtekning")
+SPACE_SPLIT = re.compile(r"\s{2,}|\t")
+LIST_ITEM = re.compile(r"^\s*(?:[-–•*✓]|\d{1,2}[.)])\s+")
+NUMBERED_HEADING = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2})*)\.?\s*([A-ZÅÄÖ][^\t]{0,120})$")
+
+
+@dataclass
+class Block:
+    kind: str  # heading, paragraph, list_item, table, toc, field
+    start: int
+    end: int
+    lines: list[Line] = field(default_factory=list)
+    level: int = 0
+    number: Optional[str] = None
+
+    def text(self, doc: Document) -> str:
+        return doc.text[self.start : self.end]
+
+
+def cells_of(line: Line) -> list[tuple[int, int, str]]:
+    """Cells of a table line as (start, end, text) in document offsets."""
+    sep = "\t" if "\t" in line.text else None
+    out = []
+    pos = 0
+    parts = line.text.split("\t") if sep else SPACE_SPLIT.split(line.text)
+    if sep:
+        for part in parts:
+            out.append((line.start + pos, line.start + pos + len(part), part))
+            pos += len(part) + 1
+        return out
+    for m in re.finditer(r"\S(?:.*?\S)?(?=\s{2,}|$)", line.text):
+        out.append((line.start + m.start(), line.start + m.end(), m.group(0)))
+    return out
+
+
+def _is_space_table_line(text: str) -> bool:
+    parts = [p for p in SPACE_SPLIT.split(text.strip()) if p]
+    return len(parts) >= 2 and bool(re.search(r"\d", " ".join(parts[1:]))) and "  " in text.strip()
+
+
+def _is_toc(lines: list[Line], previous_text: str) -> bool:
+    nums = []
+    for l in lines:
+        last = l.text.split("\t")[-1].strip()
+        if not last.isdigit():
+            return False
+        nums.append(int(last))
+    rising = all(b >= a for a, b in zip(nums, nums[1:]))
+    return rising and (previous_text.strip().lower() in TOC_HEADINGS or (len(nums) >= 4 and max(nums) < 400))
+
+
+def heading_kind(text: str) -> tuple[bool, int, Optional[str]]:
+    """Is a lone line a heading? -> (yes, level, number)."""
+    t = text.strip()
+    if not t or len(t) > 140 or "\t" in t:
+        return False, 0, None
+    m = NUMBERED_HEADING.match(t)
+    if m and not t.endswith((".", ",", ";")) and len(t.split()) <= 14:
+        number = m.group(1)
+        return True, number.count(".") + 1, number
+    letters = [c for c in t if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) / len(letters) > 0.8 and len(t.split()) <= 12:
+        return True, 1, None
+    if len(t.split()) <= 8 and not t.endswith((".", ",", ";", ":")) and t[0].isupper():
+        return True, 2, None
+    return False, 0, None
+
+
+def segment(doc: Document) -> list[Block]:
+    blocks: list[Block] = []
+    lines = doc.lines
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        text = line.text
+        if not text.strip():
+            i += 1
+            continue
+        if "\t" in text or _is_space_table_line(text):
+            j = i
+            group: list[Line] = []
+            while j < len(lines) and lines[j].text.strip() and ("\t" in lines[j].text or _is_space_table_line(lines[j].text)):
+                group.append(lines[j])
+                j += 1
+            prev = blocks[-1].text(doc) if blocks else ""
+            kind = "toc" if _is_toc(group, prev) else "table"
+            blocks.append(Block(kind, group[0].start, group[-1].end, group))
+            i = j
+            continue
+        if text.rstrip().endswith(":") and len(text) < 60:
+            blocks.append(Block("field", line.start, line.end, [line]))
+        elif LIST_ITEM.match(text):
+            blocks.append(Block("list_item", line.start, line.end, [line]))
+        else:
+            is_heading, level, number = heading_kind(text)
+            if is_heading:
+                blocks.append(Block("heading", line.start, line.end, [line], level=level, number=number))
+            else:
+                blocks.append(Block("paragraph", line.start, line.end, [line]))
+        i += 1
+    return blocks

@@ -1,0 +1,1 @@
+"""Parsers: pure functions from layout blocks to schema objects."""

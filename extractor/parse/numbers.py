@@ -1,0 +1,202 @@
+"""Swedish amounts, units and years. Pure functions, no state.
+
+Formats handled: space, no-break-space and thin-space thousands separators
+(``1 624``, ``5 795 388``), decimal comma (``1 842,5``), minus as ``-``, ``−``, ``–``
+or ``- `` before the number (``- 4 556 000 kr``), footnote marks (``2 461*``),
+units in the cell, ``6 000 + 1 000`` sums, and empty cells (``-``, ``- kr``).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import product
+from typing import Iterator, Optional
+
+SPACES = " \u00a0\u202f\u2009\u2007"
+MINUS = "-−–"
+_SP = f"[{SPACES}]"
+
+# unit word (lower-cased, spaces folded) -> kronor per unit
+UNITS: dict[str, int] = {
+    "kr": 1, "kronor": 1, "sek": 1, ":-": 1,
+    "tkr": 1000, "t kr": 1000, "tkr.": 1000, "kkr": 1000, "tsek": 1000, "tusen kronor": 1000, "tusentals kronor": 1000,
+    "mkr": 1_000_000, "mnkr": 1_000_000, "milj kr": 1_000_000, "milj. kr": 1_000_000, "miljoner kr": 1_000_000,
+    "miljoner kronor": 1_000_000, "mn kr": 1_000_000,
+}
+_UNIT_ALT = "|".join(sorted((re.escape(u).replace("\\ ", _SP + "?") for u in UNITS), key=len, reverse=True))
+UNIT_RE = re.compile(rf"(?<![\wåäöÅÄÖ])(?:{_UNIT_ALT})(?![\wåäöÅÄÖ])", re.I)
+
+NUMBER = rf"\d{{1,3}}(?:{_SP}\d{{3}})+(?:,\d+)?|\d{{1,3}}(?:\.\d{{3}})+(?:,\d+)?|\d+(?:,\d+)?"
+SIGNED = rf"(?:[{MINUS}]{_SP}?)?(?:{NUMBER})"
+FLAGS = r"\*{1,3}"
+CELL_RE = re.compile(
+    rf"^\s*(?P<num>{SIGNED}(?:\s*\+\s*(?:{NUMBER}))*)\s*(?P<flags>{FLAGS})?\s*(?P<unit>{_UNIT_ALT})?\s*(?P<flags2>{FLAGS})?\s*$",
+    re.I,
+)
+EMPTY_RE = re.compile(rf"^\s*(?:[{MINUS}]+\s*(?:{_UNIT_ALT})?|(?:{_UNIT_ALT})\s*[{MINUS}]+|0?:-|)\s*$", re.I)
+PERCENT_RE = re.compile(rf"^\s*(?:[{MINUS}]{_SP}?)?\d+(?:[,.]\d+)?{_SP}?%\s*$")
+YEAR_RE = re.compile(rf"(?<!\d)(?:19|20)\d{{2}}(?!\d)|(?<!\d)2{_SP}0\d{{2}}(?!\d)")
+
+
+@dataclass
+class Amount:
+    value: Decimal  # in the unit as printed (tkr figures stay in tkr here)
+    raw: str  # the number as printed, without unit and footnote marks
+    unit: Optional[str] = None  # unit printed in the cell, normalised
+    flags: list[str] = field(default_factory=list)
+
+    def sek(self, factor: int) -> float:
+        v = self.value * factor
+        return int(v) if v == v.to_integral_value() else float(v)
+
+
+def unit_factor(unit: str | None) -> Optional[int]:
+    if not unit:
+        return None
+    key = re.sub(f"{_SP}+", " ", unit.strip().lower())
+    return UNITS.get(key)
+
+
+def normalise_unit(unit: str) -> str:
+    f = unit_factor(unit)
+    return {1: "kr", 1000: "tkr", 1_000_000: "Mkr"}.get(f, unit)
+
+
+def find_unit(text: str) -> Optional[str]:
+    """The first unit word in a caption or header ('t kr', '(tkr)', 'i kr')."""
+    m = UNIT_RE.search(text)
+    return normalise_unit(m.group(0)) if m else None
+
+
+def number_value(s: str) -> Decimal:
+    """'1 842,5' -> Decimal('1842.5'); '- 4 556 000' -> -4556000; '1.624' -> 1624."""
+    s = s.strip()
+    neg = s[:1] in MINUS
+    if neg:
+        s = s[1:]
+    digits = re.sub(f"[{SPACES}]", "", s)
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", digits):
+        digits = digits.replace(".", "")
+    v = Decimal(digits.replace(",", "."))
+    return -v if neg else v
+
+
+def parse_cell(text: str) -> Amount | None | str:
+    """One table cell -> Amount, or None for an empty cell, or 'percent' / 'text'."""
+    if EMPTY_RE.match(text):
+        return None
+    if PERCENT_RE.match(text):
+        return "percent"
+    m = CELL_RE.match(text)
+    if not m:
+        return "text"
+    num = m.group("num").strip()
+    parts = re.split(r"\s*\+\s*", num)
+    value = sum((number_value(p) for p in parts), Decimal(0))
+    flags = [f for f in (m.group("flags"), m.group("flags2")) if f]
+    unit = normalise_unit(m.group("unit")) if m.group("unit") else None
+    return Amount(value=value, raw=num, unit=unit, flags=flags)
+
+
+def parse_year(text: str) -> Optional[int]:
+    """The year named in a column header: '2011', 'Budget 2017', '2023(prel.)', '2 026', 'År 2024 11 månader'."""
+    m = YEAR_RE.search(text)
+    if not m:
+        return None
+    return int(re.sub(f"[{SPACES}]", "", m.group(0)))
+
+
+def years_in(text: str) -> list[int]:
+    return [int(re.sub(f"[{SPACES}]", "", m.group(0))) for m in YEAR_RE.finditer(text)]
+
+
+def year_range(text: str) -> list[int]:
+    """'2016-2018' -> [2016, 2017, 2018]; '2024–2026' -> [2024, 2025, 2026]; '2019' -> [2019]."""
+    m = re.search(r"((?:19|20)\d{2})\s*[-–—]\s*((?:19|20)\d{2})", text)
+    if m:
+        a, b = int(m.group(1)), int(m.group(2))
+        if 0 < b - a <= 10:
+            return list(range(a, b + 1))
+    return years_in(text)
+
+
+# -- flattened digit runs ------------------------------------------------------
+# A run such as "1 730 600" is a sequence of digit groups; which groups belong
+# together is ambiguous once the table's cell borders are lost.
+
+TOKEN_RE = re.compile(
+    rf"(?P<sign>[{MINUS}](?:{_SP})?)?(?P<group>\d+(?:,\d+)?)(?P<flags>\*{{1,3}})?"
+)
+
+
+@dataclass
+class Group:
+    text: str
+    start: int
+    end: int
+    sign: bool
+    flags: str
+
+    @property
+    def digits(self) -> str:
+        return self.text.split(",")[0]
+
+
+def segmentations(groups: list[Group], count: int) -> Iterator[list[tuple[int, int]]]:
+    """All ways to split digit groups into ``count`` numbers, as (first, last) index pairs.
+
+    A number is a head of 1-3 digits followed by 3-digit groups (or one plain group
+    of any length); a sign or a footnote mark ends or starts a number.
+    """
+    n = len(groups)
+
+    def can_continue(i: int) -> bool:
+        g = groups[i]
+        prev = groups[i - 1]
+        return (
+            not g.sign
+            and not prev.flags
+            and "," not in prev.text
+            and len(g.digits) == 3
+            and len(prev.digits) <= 3
+        )
+
+    def rec(i: int, left: int) -> Iterator[list[tuple[int, int]]]:
+        if i == n:
+            if left == 0:
+                yield []
+            return
+        if left == 0:
+            return
+        if groups[i].digits.startswith("0") and len(groups[i].digits) > 1:
+            return
+        j = i
+        while True:
+            for rest in rec(j + 1, left - 1):
+                yield [(i, j)] + rest
+            if j + 1 < n and can_continue(j + 1) and len(groups[i].digits) <= 3:
+                j += 1
+            else:
+                break
+
+    yield from rec(0, count)
+
+
+def group_value(groups: list[Group], first: int, last: int) -> Decimal:
+    text = " ".join(g.text for g in groups[first : last + 1])
+    v = number_value(text)
+    return -v if groups[first].sign else v
+
+
+def all_segmentations(groups: list[Group], max_count: int) -> list[list[tuple[int, int]]]:
+    out = []
+    for c in range(1, max_count + 1):
+        out.extend(segmentations(groups, c))
+    return out
+
+
+__all__ = [
+    "Amount", "Group", "parse_cell", "parse_year", "years_in", "year_range", "find_unit", "unit_factor",
+    "number_value", "segmentations", "group_value", "all_segmentations", "TOKEN_RE", "UNITS", "product",
+]
