@@ -1,0 +1,232 @@
+"""Write PlanDocuments into the store: one transaction per document.
+
+A document is identified by the sha256 of its bytes. Loading one already present
+does nothing unless ``replace=True``; then the old rows are deleted and the new
+ones written in the same transaction. If anything fails, the transaction rolls
+back: nothing half-written stays.
+"""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Literal, Optional
+
+from sqlalchemy import Engine, create_engine, delete, event, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from extractor.store import models as m
+from schemas import PlanDocument, Span
+
+Outcome = Literal["loaded", "present", "replaced"]
+
+SQLITE_PRAGMAS = (
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA busy_timeout=30000",
+)
+
+
+def casefold(value: Optional[str]) -> Optional[str]:
+    """Unicode-aware lower case for SQLite, whose lower() only folds ASCII (not Å, Ä, Ö)."""
+    return value.casefold() if isinstance(value, str) else value
+
+
+def _on_sqlite_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
+    cursor = dbapi_conn.cursor()
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()
+    dbapi_conn.create_function("casefold", 1, casefold, deterministic=True)
+
+
+def db_url(db: str | Path) -> str:
+    """A SQLAlchemy URL as given, or a plain path made into a SQLite file URL."""
+    db = str(db)
+    if "://" in db:
+        return db
+    return f"sqlite:///{db}"
+
+
+def open_store(db: str | Path) -> Engine:
+    """Connect to ``db`` (SQLAlchemy URL or SQLite file path) and create any missing tables."""
+    url = make_url(db_url(db))
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _on_sqlite_connect)
+    with engine.begin() as conn:
+        m.Base.metadata.create_all(conn)
+        m.create_fts(conn)
+    return engine
+
+
+def load_plan(engine: Engine, plan: PlanDocument, replace: bool = False, text: Optional[str] = None) -> Outcome:
+    """Store one plan. ``text`` is the canonical text (defaults to ``plan.text`` if the schema has it)."""
+    sha = plan.source.sha256
+    try:
+        with Session(engine) as session, session.begin():
+            old = session.scalar(select(m.Document.id).where(m.Document.sha256 == sha))
+            if old is not None:
+                if not replace:
+                    return "present"
+                session.execute(delete(m.Document).where(m.Document.id == old))
+            session.add(to_rows(plan, text if text is not None else getattr(plan, "text", None)))
+            session.execute(delete(m.Failure).where(m.Failure.path == plan.source.path))
+    except IntegrityError:
+        # Another process stored the same document between our check and our insert.
+        with Session(engine) as session:
+            if session.scalar(select(m.Document.id).where(m.Document.sha256 == sha)) is not None and not replace:
+                return "present"
+        raise
+    return "replaced" if old is not None else "loaded"
+
+
+def record_failure(engine: Engine, path: str | Path, reason: str) -> None:
+    with Session(engine) as session, session.begin():
+        session.add(m.Failure(path=str(path), reason=reason))
+
+
+# -- PlanDocument -> rows (pure: builds objects, touches no database) -----------
+
+
+def span_columns(span: Optional[Span]) -> dict:
+    if span is None:
+        return {"span_start": None, "span_end": None, "page": None}
+    return {"span_start": span.start, "span_end": span.end, "page": span.page}
+
+
+def to_rows(plan: PlanDocument, text: Optional[str] = None) -> m.Document:
+    src = plan.source
+    doc = m.Document(
+        source_path=src.path,
+        sha256=src.sha256,
+        format=src.format,
+        pages=src.pages,
+        encoding=src.encoding,
+        association=plan.association,
+        plan_year=plan.plan_year,
+        budget_years=list(plan.budget_years),
+        org_number=plan.org_number,
+        adopted=plan.adopted,
+        text=text,
+    )
+    doc.members = [m.Member(name=x.name, kind=x.kind, **span_columns(x.span)) for x in plan.members]
+    doc.budget_tables = [table_rows(doc, plan, i, t) for i, t in enumerate(plan.budget_tables)]
+    doc.findings = [finding_row(doc, f) for f in plan.findings]
+    doc.projects = [project_row(doc, p) for p in plan.projects]
+    doc.goals = [goal_row(g) for g in plan.goals] + [g for p in doc.projects for g in p.goals]
+    return doc
+
+
+def table_rows(doc: m.Document, plan: PlanDocument, position: int, t) -> m.BudgetTable:
+    table = m.BudgetTable(
+        position=position,
+        title=t.title,
+        unit=t.unit,
+        layout=t.layout,
+        columns=[c.model_dump(mode="json") for c in t.columns],
+        **span_columns(t.span),
+    )
+    table.document = doc
+    for i, r in enumerate(t.rows):
+        row = m.BudgetRow(
+            position=i,
+            label=r.label,
+            code=r.code,
+            section=r.section,
+            role=r.role,
+            is_total=r.is_total,
+            project_name=r.project,
+            **span_columns(r.span),
+        )
+        row.document = doc
+        row.figures = [
+            m.BudgetFigure(
+                document=doc,
+                table=table,
+                association=plan.association,
+                plan_year=plan.plan_year,
+                label=r.label,
+                section=r.section,
+                year=c.year,
+                column_label=c.column,
+                kind=c.kind,
+                amount_sek=c.amount_sek,
+                raw=c.raw,
+                unit=c.unit,
+                flags=list(c.flags),
+                box=list(c.span.box) if c.span.box else None,
+                **span_columns(c.span),
+            )
+            for c in r.cells
+        ]
+        table.rows.append(row)
+    return table
+
+
+def finding_row(doc: m.Document, f) -> m.Finding:
+    table = doc.budget_tables[f.table] if f.table is not None and 0 <= f.table < len(doc.budget_tables) else None
+    return m.Finding(
+        table=table,
+        kind=f.kind,
+        severity=f.severity,
+        message=f.message,
+        year=f.year,
+        stated=f.stated,
+        computed=f.computed,
+        label=f.label,
+        **span_columns(f.span),
+    )
+
+
+def goal_row(g) -> m.Goal:
+    target = g.target
+    return m.Goal(
+        text=g.text,
+        kind=g.kind,
+        indicator=g.indicator,
+        target_value=target.value if target else None,
+        target_unit=target.unit if target else None,
+        target_comparator=target.comparator if target else None,
+        target_raw=target.raw if target else None,
+        project_name=g.project,
+        section=g.section,
+        **span_columns(g.span),
+    )
+
+
+def project_row(doc: m.Document, p) -> m.Project:
+    project = m.Project(
+        name=p.name,
+        owner=p.owner,
+        stakeholders=list(p.stakeholders),
+        place=p.place,
+        start_date=p.start,
+        end_date=p.end,
+        amount_sek=p.amount_sek,
+        amount_raw=p.amount_raw,
+        target_group=p.target_group,
+        purpose=p.purpose,
+        contact=p.contact,
+        **span_columns(p.span),
+    )
+    for g in p.goals:
+        goal = goal_row(g)
+        goal.project_name = goal.project_name or p.name
+        goal.document = doc
+        project.goals.append(goal)
+    project.budget_rows = linked_rows(doc, p)
+    return project
+
+
+def linked_rows(doc: m.Document, p) -> list[m.BudgetRow]:
+    """Budget rows that fund project ``p``: named in ``p.budget_rows`` or pointing at it by name."""
+    labels = {label.casefold() for label in p.budget_rows}
+    name = p.name.casefold()
+    return [
+        row
+        for table in doc.budget_tables
+        for row in table.rows
+        if row.label.casefold() in labels or (row.project_name or "").casefold() == name
+    ]

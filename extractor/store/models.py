@@ -1,0 +1,282 @@
+"""SQLAlchemy 2.0 models: one table per thing a PlanDocument holds.
+
+Every extracted value keeps its span (``span_start``, ``span_end``, ``page``) so a
+row in the database can be traced back to the document's canonical text, which
+is stored in ``documents.text``.
+
+Deleting a document deletes everything extracted from it (``ON DELETE CASCADE``).
+On SQLite, two FTS5 tables (``projects_fts``, ``goals_fts``) index the free text
+of projects and goals; triggers keep them in step with their tables, so a
+cascaded delete removes the index entries as well.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def document_fk() -> Mapped[int]:
+    return mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+
+
+class SpanMixin:
+    """Where the value sits in the canonical text (and on which PDF page)."""
+
+    span_start: Mapped[Optional[int]]
+    span_end: Mapped[Optional[int]]
+    page: Mapped[Optional[int]]
+
+
+class Document(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    format: Mapped[str] = mapped_column(String(8))
+    pages: Mapped[Optional[int]]
+    encoding: Mapped[Optional[str]] = mapped_column(String(32))
+    association: Mapped[Optional[str]] = mapped_column(Text, index=True)
+    plan_year: Mapped[Optional[int]] = mapped_column(index=True)
+    budget_years: Mapped[list[Any]] = mapped_column(default=list)
+    org_number: Mapped[Optional[str]] = mapped_column(String(16))
+    adopted: Mapped[Optional[date]] = mapped_column(Date)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    text: Mapped[Optional[str]] = mapped_column(Text, doc="canonical text every span points into")
+
+    members: Mapped[list[Member]] = relationship(back_populates="document", passive_deletes=True)
+    budget_tables: Mapped[list[BudgetTable]] = relationship(back_populates="document", passive_deletes=True)
+    findings: Mapped[list[Finding]] = relationship(back_populates="document", passive_deletes=True)
+    goals: Mapped[list[Goal]] = relationship(back_populates="document", passive_deletes=True)
+    projects: Mapped[list[Project]] = relationship(back_populates="document", passive_deletes=True)
+
+
+class Member(SpanMixin, Base):
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = document_fk()
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+
+    document: Mapped[Document] = relationship(back_populates="members")
+
+
+class BudgetTable(SpanMixin, Base):
+    __tablename__ = "budget_tables"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = document_fk()
+    position: Mapped[int] = mapped_column(doc="index of the table in the document (Finding.table refers to it)")
+    title: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str] = mapped_column(String(16))
+    layout: Mapped[str] = mapped_column(String(16))
+    columns: Mapped[list[Any]] = mapped_column(default=list)
+
+    document: Mapped[Document] = relationship(back_populates="budget_tables")
+    rows: Mapped[list[BudgetRow]] = relationship(back_populates="table", passive_deletes=True)
+
+
+class BudgetRow(SpanMixin, Base):
+    __tablename__ = "budget_rows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = document_fk()
+    table_id: Mapped[int] = mapped_column(ForeignKey("budget_tables.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    label: Mapped[str] = mapped_column(Text, index=True)
+    code: Mapped[Optional[str]] = mapped_column(String(32))
+    section: Mapped[str] = mapped_column(String(32))
+    role: Mapped[Optional[str]] = mapped_column(String(16))
+    is_total: Mapped[bool] = mapped_column(Boolean, default=False)
+    project_name: Mapped[Optional[str]] = mapped_column(Text)
+
+    document: Mapped[Document] = relationship()
+    table: Mapped[BudgetTable] = relationship(back_populates="rows")
+    figures: Mapped[list[BudgetFigure]] = relationship(back_populates="row", passive_deletes=True)
+
+
+class BudgetFigure(SpanMixin, Base):
+    """One cell of a budget table. Association, plan year, label and section are
+    copied from the document and row so the common filters need no join."""
+
+    __tablename__ = "budget_figures"
+    __table_args__ = (
+        Index("ix_budget_figures_association_year", "association", "year"),
+        Index("ix_budget_figures_plan_year", "plan_year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = document_fk()
+    table_id: Mapped[int] = mapped_column(ForeignKey("budget_tables.id", ondelete="CASCADE"), index=True)
+    row_id: Mapped[int] = mapped_column(ForeignKey("budget_rows.id", ondelete="CASCADE"), index=True)
+    association: Mapped[Optional[str]] = mapped_column(Text)
+    plan_year: Mapped[Optional[int]]
+    label: Mapped[str] = mapped_column(Text, index=True)
+    section: Mapped[str] = mapped_column(String(32), index=True)
+    year: Mapped[Optional[int]]
+    column_label: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    amount_sek: Mapped[Optional[float]] = mapped_column(Float)
+    raw: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str] = mapped_column(String(16))
+    flags: Mapped[list[Any]] = mapped_column(default=list)
+    box: Mapped[Optional[list[Any]]] = mapped_column(doc="x0, top, x1, bottom on `page` (PDF only)")
+
+    document: Mapped[Document] = relationship()
+    row: Mapped[BudgetRow] = relationship(back_populates="figures")
+    table: Mapped[BudgetTable] = relationship()
+
+
+class Finding(SpanMixin, Base):
+    __tablename__ = "findings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = document_fk()
+    table_id: Mapped[Optional[int]] = mapped_column(ForeignKey("budget_tables.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(8), index=True)
+    message: Mapped[str] = mapped_column(Text)
+    year: Mapped[Optional[int]]
+    stated: Mapped[Optional[float]] = mapped_column(Float)
+    computed: Mapped[Optional[float]] = mapped_column(Float)
+    label: Mapped[Optional[str]] = mapped_column(Text)
+
+    document: Mapped[Document] = relationship(back_populates="findings")
+    table: Mapped[Optional[BudgetTable]] = relationship()
+
+
+class Project(SpanMixin, Base):
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = document_fk()
+    name: Mapped[str] = mapped_column(Text, index=True)
+    owner: Mapped[Optional[str]] = mapped_column(Text)
+    stakeholders: Mapped[list[Any]] = mapped_column(default=list)
+    place: Mapped[Optional[str]] = mapped_column(Text)
+    start_date: Mapped[Optional[date]] = mapped_column(Date)
+    end_date: Mapped[Optional[date]] = mapped_column(Date)
+    amount_sek: Mapped[Optional[float]] = mapped_column(Float, index=True)
+    amount_raw: Mapped[Optional[str]] = mapped_column(Text)
+    target_group: Mapped[Optional[str]] = mapped_column(Text)
+    purpose: Mapped[Optional[str]] = mapped_column(Text)
+    contact: Mapped[Optional[str]] = mapped_column(Text)
+
+    document: Mapped[Document] = relationship(back_populates="projects")
+    goals: Mapped[list[Goal]] = relationship(back_populates="project", passive_deletes=True)
+    budget_rows: Mapped[list[BudgetRow]] = relationship(secondary="project_budget_rows", passive_deletes=True)
+
+
+class ProjectBudgetRow(Base):
+    """Which budget rows fund which project."""
+
+    __tablename__ = "project_budget_rows"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    row_id: Mapped[int] = mapped_column(ForeignKey("budget_rows.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class Goal(SpanMixin, Base):
+    __tablename__ = "goals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = document_fk()
+    project_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True, doc="set for goals stated inside a project"
+    )
+    text: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    indicator: Mapped[Optional[str]] = mapped_column(Text)
+    target_value: Mapped[Optional[float]] = mapped_column(Float)
+    target_unit: Mapped[Optional[str]] = mapped_column(String(32))
+    target_comparator: Mapped[Optional[str]] = mapped_column(String(16))
+    target_raw: Mapped[Optional[str]] = mapped_column(Text)
+    project_name: Mapped[Optional[str]] = mapped_column(Text)
+    section: Mapped[Optional[str]] = mapped_column(Text)
+
+    document: Mapped[Document] = relationship(back_populates="goals")
+    project: Mapped[Optional[Project]] = relationship(back_populates="goals")
+
+
+class Failure(Base):
+    """A file an import could not load, and why."""
+
+    __tablename__ = "failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(Text, index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# -- full-text search (SQLite FTS5) ---------------------------------------------
+
+# name -> (table, indexed columns). External-content FTS5 tables: the text lives
+# once, in the real table; triggers add and remove index entries.
+FTS_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "projects_fts": ("projects", ("name", "owner", "purpose", "target_group")),
+    "goals_fts": ("goals", ("text",)),
+}
+FTS_TOKENIZER = "unicode61 remove_diacritics 2"
+
+
+def fts_statements(fts: str, table: str, columns: tuple[str, ...]) -> list[str]:
+    cols = ", ".join(columns)
+    new = ", ".join(f"new.{c}" for c in columns)
+    old = ", ".join(f"old.{c}" for c in columns)
+    return [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({cols}, content='{table}', "
+        f"content_rowid='id', tokenize='{FTS_TOKENIZER}')",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_ai AFTER INSERT ON {table} BEGIN "
+        f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_ad AFTER DELETE ON {table} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); END",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_au AFTER UPDATE ON {table} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); "
+        f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END",
+    ]
+
+
+def create_fts(conn: Connection) -> bool:
+    """Create the FTS5 tables and their triggers. Returns False where SQLite lacks FTS5."""
+    if conn.dialect.name != "sqlite":
+        return False
+    options = {row[0] for row in conn.execute(text("PRAGMA compile_options"))}
+    if "ENABLE_FTS5" not in options:
+        return False
+    for fts, (table, columns) in FTS_TABLES.items():
+        for statement in fts_statements(fts, table, columns):
+            conn.execute(text(statement))
+    return True
+
+
+def has_fts(conn: Connection, name: str) -> bool:
+    if conn.dialect.name != "sqlite":
+        return False
+    found = conn.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"), {"n": name})
+    return found.first() is not None

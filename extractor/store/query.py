@@ -1,0 +1,289 @@
+"""Read the store: each function returns a list of plain dicts (JSON-ready).
+
+Text filters (association, label, owner, ...) match a case-insensitive substring:
+``association="lund"`` finds "Lunds samordningsförbund". ``year`` means the plan
+year of the document, except in :func:`budget_figures`, where it is the year of
+the figure's column (``plan_year`` filters by plan there).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any, Optional
+
+from sqlalchemy import Engine, Integer, Select, func, or_, select
+from sqlalchemy import text as sql
+from sqlalchemy.sql import ColumnElement
+
+from extractor.store import models as m
+
+# FTS5 query syntax a user may type on purpose; anything else is taken as plain words.
+FTS_SYNTAX = re.compile(r'["*()^:]|\b(AND|OR|NOT|NEAR)\b')
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def contains(engine: Engine, column, needle: str) -> ColumnElement[bool]:
+    """Case-insensitive substring match, Unicode-aware on SQLite (Ö matches ö)."""
+    if engine.dialect.name == "sqlite":
+        folded = func.casefold(column)
+    else:
+        folded = func.lower(column)
+    return folded.contains(needle.casefold(), autoescape=True)
+
+
+def fts_query(text: str) -> str:
+    """Plain words become a prefix AND query ("rehab arbete" -> "rehab"* "arbete"*),
+    so a word finds the Swedish compounds that begin with it; FTS5 syntax passes as is."""
+    if FTS_SYNTAX.search(text):
+        return text
+    return " ".join(f'"{w}"*' for w in WORD.findall(text))
+
+
+def plain(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+def rows(engine: Engine, stmt: Select) -> list[dict]:
+    with engine.connect() as conn:
+        return [{k: plain(v) for k, v in r.items()} for r in conn.execute(stmt).mappings()]
+
+
+def span_of(model) -> list:
+    return [model.span_start, model.span_end, model.page]
+
+
+def filter_document(engine: Engine, stmt: Select, association: Optional[str], year: Optional[int]) -> Select:
+    if association:
+        stmt = stmt.where(contains(engine, m.Document.association, association))
+    if year is not None:
+        stmt = stmt.where(m.Document.plan_year == year)
+    return stmt
+
+
+# -- queries ---------------------------------------------------------------------
+
+
+def budget_figures(
+    engine: Engine,
+    association: Optional[str] = None,
+    year: Optional[int] = None,
+    section: Optional[str] = None,
+    label: Optional[str] = None,
+    table: Optional[str | int] = None,
+    plan_year: Optional[int] = None,
+) -> list[dict]:
+    """Budget figures, one per table cell. ``table``: a title substring, or the table's index in its document."""
+    f, t = m.BudgetFigure, m.BudgetTable
+    stmt = (
+        select(
+            f.association,
+            f.plan_year,
+            t.title.label("table"),
+            f.label,
+            f.section,
+            f.year,
+            f.column_label.label("column"),
+            f.kind,
+            f.amount_sek,
+            f.raw,
+            f.unit,
+            f.flags,
+            m.BudgetRow.role,
+            m.BudgetRow.is_total,
+            m.Document.source_path.label("source"),
+            *span_of(f),
+            f.box,
+            f.document_id,
+            f.id,
+        )
+        .join(t, f.table_id == t.id)
+        .join(m.BudgetRow, f.row_id == m.BudgetRow.id)
+        .join(m.Document, f.document_id == m.Document.id)
+        .order_by(f.document_id, t.position, m.BudgetRow.position, f.id)
+    )
+    if association:
+        stmt = stmt.where(contains(engine, f.association, association))
+    if year is not None:
+        stmt = stmt.where(f.year == year)
+    if plan_year is not None:
+        stmt = stmt.where(f.plan_year == plan_year)
+    if section:
+        stmt = stmt.where(f.section == section)
+    if label:
+        stmt = stmt.where(contains(engine, f.label, label))
+    if isinstance(table, int) or (isinstance(table, str) and table.isdigit()):
+        stmt = stmt.where(t.position == int(table))
+    elif table:
+        stmt = stmt.where(contains(engine, t.title, table))
+    return rows(engine, stmt)
+
+
+def projects(
+    engine: Engine,
+    association: Optional[str] = None,
+    year: Optional[int] = None,
+    owner: Optional[str] = None,
+    min_amount: Optional[float] = None,
+    max_amount: Optional[float] = None,
+    text: Optional[str] = None,
+) -> list[dict]:
+    """Projects. ``text`` searches name, owner, purpose and target group (FTS5 on SQLite)."""
+    p = m.Project
+    stmt = (
+        select(
+            m.Document.association,
+            m.Document.plan_year,
+            p.name,
+            p.owner,
+            p.amount_sek,
+            p.amount_raw,
+            p.start_date.label("start"),
+            p.end_date.label("end"),
+            p.place,
+            p.target_group,
+            p.purpose,
+            p.contact,
+            p.stakeholders,
+            m.Document.source_path.label("source"),
+            *span_of(p),
+            p.document_id,
+            p.id,
+        )
+        .join(m.Document, p.document_id == m.Document.id)
+        .order_by(m.Document.association, m.Document.plan_year, p.id)
+    )
+    stmt = filter_document(engine, stmt, association, year)
+    if owner:
+        stmt = stmt.where(contains(engine, p.owner, owner))
+    if min_amount is not None:
+        stmt = stmt.where(p.amount_sek >= min_amount)
+    if max_amount is not None:
+        stmt = stmt.where(p.amount_sek <= max_amount)
+    if text:
+        stmt = stmt.where(text_match(engine, "projects_fts", p, ("name", "owner", "purpose", "target_group"), text))
+    return rows(engine, stmt)
+
+
+def goals(
+    engine: Engine,
+    association: Optional[str] = None,
+    year: Optional[int] = None,
+    kind: Optional[str] = None,
+    text: Optional[str] = None,
+) -> list[dict]:
+    """Goals, including those stated inside a project (``project`` names it)."""
+    g = m.Goal
+    stmt = (
+        select(
+            m.Document.association,
+            m.Document.plan_year,
+            g.kind,
+            g.text,
+            g.indicator,
+            g.target_value,
+            g.target_unit,
+            g.target_comparator,
+            g.target_raw,
+            g.project_name.label("project"),
+            g.section,
+            m.Document.source_path.label("source"),
+            *span_of(g),
+            g.document_id,
+            g.id,
+        )
+        .join(m.Document, g.document_id == m.Document.id)
+        .order_by(m.Document.association, m.Document.plan_year, g.id)
+    )
+    stmt = filter_document(engine, stmt, association, year)
+    if kind:
+        stmt = stmt.where(g.kind == kind)
+    if text:
+        stmt = stmt.where(text_match(engine, "goals_fts", g, ("text",), text))
+    return rows(engine, stmt)
+
+
+def findings(
+    engine: Engine,
+    association: Optional[str] = None,
+    year: Optional[int] = None,
+    severity: Optional[str] = None,
+) -> list[dict]:
+    """Audit findings. ``year`` is the plan year; each finding's own budget year is in ``year``."""
+    f = m.Finding
+    stmt = (
+        select(
+            m.Document.association,
+            m.Document.plan_year,
+            f.severity,
+            f.kind,
+            f.message,
+            f.year,
+            f.stated,
+            f.computed,
+            f.label,
+            m.BudgetTable.title.label("table"),
+            m.Document.source_path.label("source"),
+            *span_of(f),
+            f.document_id,
+            f.id,
+        )
+        .join(m.Document, f.document_id == m.Document.id)
+        .outerjoin(m.BudgetTable, f.table_id == m.BudgetTable.id)
+        .order_by(m.Document.association, m.Document.plan_year, f.id)
+    )
+    stmt = filter_document(engine, stmt, association, year)
+    if severity:
+        stmt = stmt.where(f.severity == severity)
+    return rows(engine, stmt)
+
+
+def associations(engine: Engine, association: Optional[str] = None) -> list[dict]:
+    """One dict per association: its plans, plan years, members, projects and stored figures."""
+    d = m.Document
+    docs = select(d.id, d.association, d.plan_year).order_by(d.association, d.plan_year)
+    if association:
+        docs = docs.where(contains(engine, d.association, association))
+    out: dict[Optional[str], dict] = {}
+    with engine.connect() as conn:
+        for doc_id, name, plan_year in conn.execute(docs):
+            entry = out.setdefault(
+                name, {"association": name, "plans": 0, "years": [], "members": [], "projects": 0, "figures": 0, "_ids": []}
+            )
+            entry["plans"] += 1
+            if plan_year is not None and plan_year not in entry["years"]:
+                entry["years"].append(plan_year)
+            entry["_ids"].append(doc_id)
+        for entry in out.values():
+            ids = entry.pop("_ids")
+            members = conn.execute(
+                select(m.Member.name).distinct().where(m.Member.document_id.in_(ids)).order_by(m.Member.name)
+            )
+            entry["members"] = [name for (name,) in members]
+            entry["projects"] = count(conn, m.Project, ids)
+            entry["figures"] = count(conn, m.BudgetFigure, ids)
+    return list(out.values())
+
+
+def count(conn, model, document_ids: list[int]) -> int:
+    return conn.scalar(select(func.count()).select_from(model).where(model.document_id.in_(document_ids)))
+
+
+def failures(engine: Engine) -> list[dict]:
+    """Files an import could not load, newest last."""
+    f = m.Failure
+    return rows(engine, select(f.path, f.reason, f.failed_at).order_by(f.failed_at, f.id))
+
+
+# -- full text ---------------------------------------------------------------------
+
+
+def text_match(engine: Engine, fts: str, model, columns: tuple[str, ...], text: str) -> ColumnElement[bool]:
+    """FTS5 MATCH where the index exists (SQLite), else a substring match on any column."""
+    with engine.connect() as conn:
+        indexed = m.has_fts(conn, fts)
+    if indexed:
+        hits = sql(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :q").bindparams(q=fts_query(text))
+        return model.id.in_(hits.columns(rowid=Integer))
+    return or_(*(contains(engine, getattr(model, c), text) for c in columns))
