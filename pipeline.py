@@ -28,7 +28,7 @@ def run(path: str | Path) -> PlanDocument:
     tables = budget.parse_tables(doc, blocks)
     if not tables:
         raise NotAPlan(path)
-    plan = PlanDocument(source=doc.source, budget_tables=tables)
+    plan = PlanDocument(source=doc.source, budget_tables=tables, text=doc.text)
     plan.findings = audit.audit(tables)
     return plan
 

@@ -148,6 +148,9 @@ class PlanDocument(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
     goals: list[Goal] = Field(default_factory=list)
     projects: list[Project] = Field(default_factory=list)
+    text: Optional[str] = Field(
+        default=None, exclude=True, description="the canonical text spans point into; stored, not in the JSON output"
+    )
 
 
 Section.model_rebuild()
