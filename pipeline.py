@@ -6,16 +6,21 @@ Only this module knows about the CLI; stages never print.
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sys
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from extractor import audit, layout
 from extractor.errors import ExtractionError, NotAPlan
-from extractor.ingest import load
+from extractor.ingest import is_candidate, load
 from extractor.parse import budget
+from extractor.store import query as store_query
+from extractor.store.load import load_plan, open_store, record_failure
 from schemas import PlanDocument
 
 DEFAULT_DB = "finsam.db"
@@ -94,6 +99,280 @@ def summary(plan: PlanDocument) -> str:
             out.append(f"    {f.severity}: {f.message}")
     out.append(f"  goals: {len(plan.goals)}   projects: {len(plan.projects)}")
     return "\n".join(out)
+
+
+# -- the store: import and query -------------------------------------------------------------
+
+db_option = click.option(
+    "--db", default=DEFAULT_DB, show_default=True, envvar="FINSAM_DB",
+    help="SQLite file, or any SQLAlchemy URL (e.g. postgresql://user@host/finsam). Env: FINSAM_DB.",
+)
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
+    help="table: aligned columns for people; json: a list of objects; csv: a header row, then one row each.",
+)
+association_option = click.option(
+    "--association", "-a", help="Association name, any part, any case ('lund' finds Lunds samordningsförbund).",
+)
+plan_year_option = click.option("--year", "-y", type=int, help="Plan year of the document.")
+
+
+class Kronor(click.ParamType):
+    """An amount in kronor written the Swedish way or not: 500000, '500 000', 1624000,50."""
+
+    name = "KRONOR"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (int, float)):
+            return float(value)
+        cleaned = str(value).replace("\u00a0", "").replace(" ", "").replace("_", "").replace(",", ".")
+        try:
+            return float(cleaned)
+        except ValueError:
+            self.fail(f"{value!r} is not an amount in kronor", param, ctx)
+
+
+def open_db(db: str, create: bool = False):
+    """The store's engine, or one error line and exit 1."""
+    if not create and "://" not in db and not Path(db).exists():
+        click.echo(f"error: {db}: no such database (create it with `finsam import PATH --db {db}`)", err=True)
+        sys.exit(1)
+    try:
+        return open_store(db)
+    except (SQLAlchemyError, ImportError, ValueError) as exc:
+        click.echo(f"error: {db}: cannot open database ({one_line(exc)})", err=True)
+        sys.exit(1)
+
+
+def one_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return " ".join(text.split()) or type(exc).__name__
+
+
+def plan_files(paths: tuple[Path, ...]) -> list[Path]:
+    """Files as given; folders walked recursively for plan files (.txt, .text, .md, .pdf)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            inside = sorted(p for p in path.rglob("*") if is_candidate(p))
+            if not inside:
+                click.echo(f"note: {path}: no plan files (.txt, .text, .md, .pdf) in this folder", err=True)
+            found.extend(inside)
+        else:
+            found.append(path)
+    return found
+
+
+def import_one(engine, path: Path, replace: bool) -> tuple[str, str]:
+    """Extract and store one file: (outcome, message). Never raises: a batch goes on."""
+    try:
+        plan = run(path)
+        outcome = load_plan(engine, plan, replace=replace)
+    except ExtractionError as exc:
+        return "failed", exc.detail
+    except SQLAlchemyError as exc:
+        return "failed", f"cannot store ({one_line(exc)})"
+    except Exception as exc:  # a bug in one stage must not stop the batch; the reason is recorded
+        return "failed", f"unexpected {type(exc).__name__}: {one_line(exc)}"
+    figures = sum(len(r.cells) for t in plan.budget_tables for r in t.rows)
+    what = f"{plan.association or '?'} {plan.plan_year or '?'}: {len(plan.budget_tables)} tables, " \
+           f"{figures} figures, {len(plan.projects)} projects, {len(plan.goals)} goals"
+    return outcome, what
+
+
+@cli.command(name="import")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@db_option
+@click.option("--replace", is_flag=True, help="Re-extract and overwrite documents already stored (same sha256).")
+@click.option("--failed", is_flag=True, help="Only list the files earlier imports could not load, and why.")
+@format_option
+def import_cmd(paths: tuple[Path, ...], db: str, replace: bool, failed: bool, fmt: str) -> None:
+    """Extract plans and store them in the database.
+
+    PATHS are files or folders (walked recursively for .txt, .text, .md and .pdf).
+    Prints one line per file and a summary; a file that fails is reported, recorded
+    (see --failed) and skipped, the others still load. Exits 1 if any file failed.
+    A document already stored (same sha256) is skipped unless --replace.
+    """
+    if failed:
+        show(store_query.failures(open_db(db)), fmt, FAILURE_COLUMNS)
+        return
+    if not paths:
+        raise click.UsageError("give at least one PATH to import, or --failed to list failures")
+    engine = open_db(db, create=True)
+    tally = {"loaded": 0, "replaced": 0, "present": 0, "failed": 0}
+    for path in plan_files(paths):
+        outcome, message = import_one(engine, path, replace)
+        tally[outcome] += 1
+        if outcome == "failed":
+            click.echo(f"error: {path}: {message}", err=True)
+            try:
+                record_failure(engine, path, message)
+            except SQLAlchemyError as exc:
+                click.echo(f"error: {db}: cannot record the failure ({one_line(exc)})", err=True)
+        elif outcome == "present":
+            click.echo(f"already present: {path}")
+        else:
+            click.echo(f"{outcome}: {path} ({message})")
+    replaced = f", {tally['replaced']} replaced" if replace else ""
+    click.echo(f"{tally['loaded']} loaded{replaced}, {tally['present']} already present, {tally['failed']} failed")
+    sys.exit(1 if tally["failed"] else 0)
+
+
+def query_or_fail(fn, engine, **filters) -> list[dict]:
+    try:
+        return fn(engine, **filters)
+    except SQLAlchemyError as exc:
+        click.echo(f"error: query failed: {one_line(exc)}", err=True)
+        sys.exit(1)
+
+
+@cli.command(name="budget")
+@db_option
+@association_option
+@click.option("--year", "-y", type=int, help="Year of the figure's column (a 2016 plan has 2016 and 2017 budgets).")
+@click.option("--plan-year", type=int, help="Plan year of the document.")
+@click.option("--section", help="Budget section, exactly: income, cost, result, equity, other, ...")
+@click.option("--label", "-l", help="Row label, any part, any case ('summa' finds every total row).")
+@click.option("--table", help="Table title, any part, or the table's index in its document (0, 1, ...).")
+@format_option
+def budget_cmd(db, association, year, plan_year, section, label, table, fmt) -> None:
+    """Budget figures, one per table cell, with the span each came from."""
+    figures = query_or_fail(store_query.budget_figures, open_db(db), association=association, year=year,
+                            plan_year=plan_year, section=section, label=label, table=table)
+    show(figures, fmt, BUDGET_COLUMNS)
+
+
+@cli.command(name="projects")
+@db_option
+@association_option
+@plan_year_option
+@click.option("--owner", "-o", help="Owner (huvudman), any part, any case: 'kommun' finds every municipality.")
+@click.option("--min-amount", type=Kronor(), help="At least this many kronor ('500 000' or 500000).")
+@click.option("--max-amount", type=Kronor(), help="At most this many kronor.")
+@click.option("--text", "-t", help="Words in name, owner, purpose or target group; a word also finds compounds "
+                                   "it begins ('arbetsmarknad' finds 'arbetsmarknadsinsats'). FTS5 syntax allowed.")
+@format_option
+def projects_cmd(db, association, year, owner, min_amount, max_amount, text, fmt) -> None:
+    """Projects (insatser) the plans fund.
+
+    Every project owned by a kommun with more than 500 000 kr in 2016 plans:
+    finsam projects --owner kommun --min-amount 500000 --year 2016
+    """
+    found = query_or_fail(store_query.projects, open_db(db), association=association, year=year, owner=owner,
+                          min_amount=min_amount, max_amount=max_amount, text=text)
+    show(found, fmt, PROJECT_COLUMNS)
+
+
+@cli.command(name="goals")
+@db_option
+@association_option
+@plan_year_option
+@click.option("--kind", "-k", help="Goal kind, exactly: vision, overall, operational, quantitative, financial, ...")
+@click.option("--text", "-t", help="Words in the goal (FTS5 on SQLite; a word also finds compounds it begins).")
+@format_option
+def goals_cmd(db, association, year, kind, text, fmt) -> None:
+    """Goals of the plans, including goals stated inside a project."""
+    found = query_or_fail(store_query.goals, open_db(db), association=association, year=year, kind=kind, text=text)
+    show(found, fmt, GOAL_COLUMNS)
+
+
+@cli.command(name="associations")
+@db_option
+@association_option
+@format_option
+def associations_cmd(db, association, fmt) -> None:
+    """Associations stored: plans, plan years, members, projects and budget figures."""
+    show(query_or_fail(store_query.associations, open_db(db), association=association), fmt, ASSOCIATION_COLUMNS)
+
+
+@cli.command(name="findings")
+@db_option
+@association_option
+@plan_year_option
+@click.option("--severity", "-s", type=click.Choice(["error", "warning", "info"]), help="Only this severity.")
+@format_option
+def findings_cmd(db, association, year, severity, fmt) -> None:
+    """Audit findings: totals that do not add up, results, carry-forward, the statutory split."""
+    found = query_or_fail(store_query.findings, open_db(db), association=association, year=year, severity=severity)
+    show(found, fmt, FINDING_COLUMNS)
+
+
+# -- output: table for people, json and csv for programs ----------------------------------
+
+# Columns the table format shows (json and csv carry every field).
+BUDGET_COLUMNS = ["association", "plan_year", "table", "label", "section", "year", "column", "amount_sek", "span"]
+PROJECT_COLUMNS = ["association", "plan_year", "name", "owner", "amount_sek", "start", "end", "target_group", "purpose"]
+GOAL_COLUMNS = ["association", "plan_year", "kind", "text", "project", "target_raw"]
+ASSOCIATION_COLUMNS = ["association", "plans", "years", "members", "projects", "figures"]
+FINDING_COLUMNS = ["association", "plan_year", "severity", "kind", "year", "label", "message"]
+FAILURE_COLUMNS = ["path", "reason", "failed_at"]
+AMOUNT_FIELDS = {"amount_sek", "stated", "computed"}
+MAX_WIDTH = 40
+
+
+def show(records: list[dict], fmt: str, columns: list[str]) -> None:
+    if fmt == "json":
+        click.echo(json.dumps([tidy(r) for r in records], ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        click.echo(to_csv([tidy(r) for r in records]), nl=False)
+    elif records:
+        click.echo(to_table(records, columns))
+    else:
+        click.echo("(no rows)", err=True)
+
+
+def tidy(record: dict) -> dict:
+    """Whole-krona floats as ints (1624000, not 1624000.0)."""
+    return {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in record.items()}
+
+
+def to_csv(records: list[dict]) -> str:
+    if not records:
+        return ""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(records[0]), lineterminator="\n")
+    writer.writeheader()
+    for r in records:
+        writer.writerow({k: "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in r.items()})
+    return out.getvalue()
+
+
+def sek(amount: float) -> str:
+    """Swedish style: 1 624 000; -4 556 000; 1 842,50."""
+    text = f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
+    return text.replace(",", " ").replace(".", ",")
+
+
+def table_value(key: str, record: dict) -> str:
+    if key == "span":
+        start, end = record.get("span_start"), record.get("span_end")
+        return "" if start is None else f"{start}-{end}"
+    value = record.get(key)
+    if value is None:
+        return ""
+    if key in AMOUNT_FIELDS and isinstance(value, (int, float)):
+        return sek(value)
+    if isinstance(value, list):
+        value = ", ".join(map(str, value))
+    text = " ".join(str(value).split())
+    return text if len(text) <= MAX_WIDTH else text[: MAX_WIDTH - 1] + "…"
+
+
+def to_table(records: list[dict], columns: list[str]) -> str:
+    """Aligned columns; numbers and amounts to the right."""
+    cells = [[table_value(c, r) for c in columns] for r in records]
+    numeric = [
+        all(isinstance(r.get(c), (int, float)) for r in records if r.get(c) is not None) and c != "span"
+        for c in columns
+    ]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+
+    def line(values: list[str]) -> str:
+        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)]
+        return "  ".join(parts).rstrip()
+
+    return "\n".join([line(columns), line(["-" * w for w in widths]), *(line(row) for row in cells)])
 
 
 if __name__ == "__main__":
