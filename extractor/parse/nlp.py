@@ -1,0 +1,272 @@
+"""The Swedish language pipeline: built once, rules as data.
+
+``spacy.blank("sv")`` with the lookup lemmatizer from spacy-lookups-data, a small
+lemma-exception table for words the lookup table gets wrong, a sentencizer and an
+EntityRuler whose patterns are the tables below: member organisations, money,
+percentages, dates and organisation numbers. No trained model is needed.
+
+Amounts found in prose are valued by :mod:`extractor.parse.numbers` (``parse_cell``,
+``unit_factor``); this module only finds where they are.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Optional
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from extractor.parse import numbers
+
+# Words the lookup table lemmatises wrongly or not at all (checked against
+# spacy-lookups-data 1.0.5: "mål" -> "måla", "verksamhetsmålen" and
+# "utvecklingsområden" unchanged).
+LEMMA_EXCEPTIONS: dict[str, str] = {
+    "mål": "mål",
+    "målen": "mål",
+    "målet": "mål",
+    "målens": "mål",
+    "verksamhetsmålen": "verksamhetsmål",
+    "verksamhetsmålet": "verksamhetsmål",
+    "utvecklingsområden": "utvecklingsområde",
+    "utvecklingsområdena": "utvecklingsområde",
+    "utvecklingsområdet": "utvecklingsområde",
+    "målområdena": "målområde",
+    "målområdet": "målområde",
+    "projektmål": "projektmål",
+    "effektmål": "effektmål",
+}
+
+MONTHS: dict[str, int] = {
+    "januari": 1, "februari": 2, "mars": 3, "april": 4, "maj": 5, "juni": 6, "juli": 7,
+    "augusti": 8, "september": 9, "oktober": 10, "november": 11, "december": 12,
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
+    "okt": 10, "nov": 11, "dec": 12,
+}
+
+STATE_MEMBERS = ("försäkringskassan", "arbetsförmedlingen")
+REGION_WORDS = ("Region", "Landstinget", "Regionen")
+_CAP = r"^[A-ZÅÄÖ][\wåäöéÅÄÖ-]*$"
+_NUM_GROUP_HEAD = r"^[-−–]?\d{1,3}(?:,\d+)?$"
+_NUM_GROUP = r"^\d{3}(?:,\d+)?$"
+_NUM_PLAIN = r"^[-−–]?\d+(?:,\d+)?$"
+_UNIT_WORDS = sorted({w for u in numbers.UNITS for w in [u.rstrip(".")] if " " not in w and w != ":-"})
+
+# EntityRuler patterns: (label, id, token pattern). Ids on MEMBER tell the member kind.
+PATTERNS: list[tuple[str, str, list[dict]]] = [
+    ("MEMBER", "state", [{"LOWER": {"IN": list(STATE_MEMBERS)}}]),
+    ("MEMBER", "region", [{"LOWER": "västra"}, {"LOWER": "götalandsregionen"}]),
+    ("MEMBER", "region", [{"TEXT": {"IN": list(REGION_WORDS)}}, {"TEXT": {"REGEX": _CAP}}, {"LOWER": "län", "OP": "?"}]),
+    ("MEMBER", "municipality", [{"TEXT": {"REGEX": _CAP}}, {"LOWER": "kommun"}]),
+    # "kommunerna Askersund, Hallsberg, Kumla och Laxå": several municipalities in one entity
+    ("MEMBER", "municipalities", [
+        {"LOWER": "kommunerna"}, {"TEXT": {"REGEX": _CAP}},
+        {"TEXT": {"REGEX": r"^(?:,|och|samt|[A-ZÅÄÖ][\wåäöÅÄÖ-]*)$"}, "OP": "*"}, {"TEXT": {"REGEX": _CAP}},
+    ]),
+    # money: "1 210 000 kr", "402 000 kr", "3,7 miljoner kr", "6 360 000 kronor"
+    ("MONEY", "", [{"TEXT": {"REGEX": _NUM_GROUP_HEAD}}, {"TEXT": {"REGEX": _NUM_GROUP}, "OP": "*"},
+                   {"LOWER": {"IN": _UNIT_WORDS + [u + "." for u in _UNIT_WORDS]}}]),
+    ("MONEY", "", [{"TEXT": {"REGEX": _NUM_PLAIN}}, {"LOWER": {"IN": ["miljoner", "milj", "milj.", "mn", "t", "tusen"]}},
+                   {"LOWER": {"IN": ["kr", "kr.", "kronor"]}}]),
+    ("PERCENT", "", [{"TEXT": {"REGEX": r"^\d+(?:[,.]\d+)?$"}}, {"ORTH": "%"}]),
+    ("PERCENT", "", [{"TEXT": {"REGEX": r"^\d+(?:[,.]\d+)?%$"}}]),
+    ("PERCENT", "", [{"TEXT": {"REGEX": r"^\d+(?:[,.]\d+)?$"}}, {"LOWER": "procent"}]),
+    # dates: "2016-01-01", "20150901", "1 februari 2024"; ranges in one token: "20150901-20161230"
+    ("DATE_RANGE", "", [{"TEXT": {"REGEX": r"^\d{8}-\d{8}$"}}]),
+    ("DATE_RANGE", "", [{"TEXT": {"REGEX": r"^\d{4}-\d{2}-\d{2}[-–]\d{4}-\d{2}-\d{2}$"}}]),
+    ("DATE", "", [{"TEXT": {"REGEX": r"^(?:19|20)\d{2}-\d{2}-\d{2}$"}}]),
+    ("DATE", "", [{"TEXT": {"REGEX": r"^(?:19|20)\d{6}$"}}]),
+    ("DATE", "", [{"TEXT": {"REGEX": r"^\d{1,2}$"}}, {"LOWER": {"IN": list(MONTHS)}}, {"TEXT": {"REGEX": r"^(?:19|20)\d{2}$"}}]),
+    ("ORGNR", "", [{"TEXT": {"REGEX": r"^\d{6}-\d{4}$"}}]),
+]
+
+# Words joining two dates into a range: "2016-01-01 – 2016-12-31", "1 februari 2024 tom 31 januari 2027"
+RANGE_JOINERS = re.compile(r"^\s*(?:[-–—]|tom|t\.o\.m\.?|till och med|till)\s*$", re.I)
+
+
+@Language.factory("finsam_lemmas")
+def _make_lemma_fixer(nlp: Language, name: str):
+    """Lower-case lookup (the table is keyed on lower-case forms) and the exception table."""
+    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+
+    def fix(doc: Doc) -> Doc:
+        for tok in doc:
+            low = tok.lower_
+            tok.lemma_ = LEMMA_EXCEPTIONS.get(low) or table.get(low, low)
+        return doc
+
+    return fix
+
+
+@lru_cache(maxsize=1)
+def get_nlp() -> Language:
+    """The pipeline, built once per process."""
+    nlp = spacy.blank("sv")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.add_pipe("sentencizer")
+    ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
+    nlp.initialize()  # loads the lookup table; clears ruler patterns, so they are added after
+    nlp.add_pipe("finsam_lemmas", after="lemmatizer")
+    ruler.add_patterns([{"label": label, "id": pid, "pattern": pat} if pid else {"label": label, "pattern": pat}
+                        for label, pid, pat in PATTERNS])
+    return nlp
+
+
+@lru_cache(maxsize=64)
+def analyse(text: str) -> Doc:
+    """The analysed text (cached: a document is analysed once however many parsers ask)."""
+    return get_nlp()(text)
+
+
+def lemmas(text: str) -> list[str]:
+    return [t.lemma_.lower() for t in get_nlp()(text) if not t.is_punct and not t.is_space]
+
+
+def is_stop(word: str) -> bool:
+    return word.lower() in get_nlp().Defaults.stop_words
+
+
+# -- members ---------------------------------------------------------------------------
+
+
+@dataclass
+class Found:
+    """Something found in a text, with offsets relative to that text."""
+
+    text: str
+    start: int
+    end: int
+    kind: str = ""
+    value: object = None
+
+
+def municipality_name(place: str) -> str:
+    """'Hallsberg' -> 'Hallsbergs kommun'; 'Kumla' -> 'Kumla kommun' (no genitive s after a vowel or s)."""
+    place = place.strip()
+    if place.lower().endswith(("a", "e", "i", "o", "u", "y", "å", "ä", "ö", "s", "x", "z")):
+        return f"{place} kommun"
+    return f"{place}s kommun"
+
+
+def members_in(text: str) -> list[Found]:
+    """Member organisations named in ``text``: kind state, region or municipality."""
+    out: list[Found] = []
+    for ent in analyse(text).ents:
+        if ent.label_ != "MEMBER":
+            continue
+        kind = ent.ent_id_
+        if kind == "municipalities":
+            body = ent.text.split(None, 1)[1]
+            for m in re.finditer(r"[A-ZÅÄÖ][\wåäöÅÄÖ-]*", body):
+                start = ent.start_char + len(ent.text) - len(body) + m.start()
+                out.append(Found(municipality_name(m.group(0)), start, start + len(m.group(0)), "municipality"))
+            continue
+        name = ent.text
+        if kind == "state":
+            name = name[0].upper() + name[1:].lower()
+        if kind == "region" and name.startswith("Regionen"):
+            continue
+        out.append(Found(name, ent.start_char, ent.end_char, kind))
+    return out
+
+
+# -- money, percentages ------------------------------------------------------------------
+
+
+def money_in(text: str) -> list[Found]:
+    """Amounts with a unit in prose -> Found(value=kronor). Valued by numbers.parse_cell."""
+    out = []
+    for ent in analyse(text).ents:
+        if ent.label_ != "MONEY":
+            continue
+        amount = amount_of(ent.text)
+        if amount is not None:
+            out.append(Found(ent.text, ent.start_char, ent.end_char, "money", amount))
+    return out
+
+
+def amount_of(raw: str, default_unit: str = "kr") -> Optional[float]:
+    """'1 210 000 kr' -> 1210000; '3,7 miljoner kr' -> 3700000; 'Max 55 000' -> 55000 (unit kr by default)."""
+    m = re.search(rf"(?P<num>{numbers.NUMBER})\s*(?P<unit>[^\d()]*)", raw)
+    if not m:
+        return None
+    unit = m.group("unit").strip().rstrip(".,;").strip()
+    unit = re.sub(r"\s+", " ", unit)
+    factor = numbers.unit_factor(unit) if unit else None
+    if factor is None:
+        unit_m = numbers.UNIT_RE.search(unit)
+        factor = numbers.unit_factor(unit_m.group(0)) if unit_m else numbers.unit_factor(default_unit)
+    cell = numbers.parse_cell(m.group("num"))
+    if not isinstance(cell, numbers.Amount):
+        return None
+    return cell.sek(factor or 1)
+
+
+def percents_in(text: str) -> list[Found]:
+    out = []
+    for ent in analyse(text).ents:
+        if ent.label_ == "PERCENT":
+            v = float(re.search(r"\d+(?:[,.]\d+)?", ent.text).group(0).replace(",", "."))
+            out.append(Found(ent.text, ent.start_char, ent.end_char, "percent", v))
+    return out
+
+
+# -- dates --------------------------------------------------------------------------------
+
+
+def parse_date(s: str) -> Optional[date]:
+    """'2016-01-01', '20150901', '1 februari 2024' -> date; None when not a real date."""
+    s = s.strip()
+    try:
+        m = re.fullmatch(r"((?:19|20)\d{2})-?(\d{2})-?(\d{2})", s)
+        if m:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        m = re.fullmatch(r"(\d{1,2})\s+([a-zåäö]+)\.?\s+((?:19|20)\d{2})", s, re.I)
+        if m and m.group(2).lower() in MONTHS:
+            return date(int(m.group(3)), MONTHS[m.group(2).lower()], int(m.group(1)))
+    except ValueError:
+        return None
+    return None
+
+
+def dates_in(text: str) -> list[Found]:
+    out = []
+    for ent in analyse(text).ents:
+        if ent.label_ == "DATE":
+            d = parse_date(ent.text)
+            if d:
+                out.append(Found(ent.text, ent.start_char, ent.end_char, "date", d))
+    return out
+
+
+def date_ranges(text: str) -> list[Found]:
+    """Date ranges -> Found(value=(start, end)): '20150901-20161230', '2016-01-01 – 2016-12-31',
+    '1 februari 2024 tom 31 januari 2027'."""
+    out = []
+    doc = analyse(text)
+    ents = [e for e in doc.ents if e.label_ in ("DATE", "DATE_RANGE")]
+    used = set()
+    for e in ents:
+        if e.label_ == "DATE_RANGE":
+            m = re.fullmatch(r"(\d{4}-?\d{2}-?\d{2})[-–](\d{4}-?\d{2}-?\d{2})", e.text)
+            a, b = (parse_date(m.group(1)), parse_date(m.group(2))) if m else (None, None)
+            if a and b:
+                out.append(Found(e.text, e.start_char, e.end_char, "range", (a, b)))
+    dates = [e for e in ents if e.label_ == "DATE"]
+    for x, y in zip(dates, dates[1:]):
+        if x.start_char in used:
+            continue
+        if RANGE_JOINERS.match(text[x.end_char : y.start_char]):
+            a, b = parse_date(x.text), parse_date(y.text)
+            if a and b and a <= b:
+                out.append(Found(text[x.start_char : y.end_char], x.start_char, y.end_char, "range", (a, b)))
+                used.add(y.start_char)
+    return sorted(out, key=lambda f: f.start)
+
+
+def sentences(text: str) -> list[Found]:
+    return [Found(s.text, s.start_char, s.end_char, "sentence") for s in analyse(text).sents]
