@@ -6,7 +6,9 @@ canonical text (``finsam text PATH`` prints it).
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal, Optional
+from typing import Literal, Optional, Union
+
+Number = Union[int, float]
 
 from pydantic import BaseModel, Field
 
@@ -50,7 +52,7 @@ class Cell(BaseModel):
     year: Optional[int] = None
     column: str
     kind: str = "value"
-    amount_sek: Optional[float] = Field(description="kronor as printed, sign included")
+    amount_sek: Optional[Number] = Field(description="kronor as printed, sign included")
     raw: str
     unit: str = "kr"
     flags: list[str] = Field(default_factory=list, description="footnote marks such as '*' or '**'")
@@ -85,8 +87,8 @@ class Finding(BaseModel):
     severity: Severity
     message: str
     year: Optional[int] = None
-    stated: Optional[float] = None
-    computed: Optional[float] = None
+    stated: Optional[Number] = None
+    computed: Optional[Number] = None
     table: Optional[int] = None
     label: Optional[str] = None
     span: Optional[Span] = None

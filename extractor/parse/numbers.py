@@ -137,6 +137,7 @@ class Group:
     end: int
     sign: bool
     flags: str
+    plus: bool = False  # joined to the previous group by "+": the two are one cell
 
     @property
     def digits(self) -> str:
@@ -153,6 +154,8 @@ def segmentations(groups: list[Group], count: int) -> Iterator[list[tuple[int, i
 
     def can_continue(i: int) -> bool:
         g = groups[i]
+        if g.plus:
+            return True
         prev = groups[i - 1]
         return (
             not g.sign
@@ -171,11 +174,14 @@ def segmentations(groups: list[Group], count: int) -> Iterator[list[tuple[int, i
             return
         if groups[i].digits.startswith("0") and len(groups[i].digits) > 1:
             return
+        if groups[i].plus:
+            return
         j = i
         while True:
-            for rest in rec(j + 1, left - 1):
-                yield [(i, j)] + rest
-            if j + 1 < n and can_continue(j + 1) and len(groups[i].digits) <= 3:
+            if not (j + 1 < n and groups[j + 1].plus):
+                for rest in rec(j + 1, left - 1):
+                    yield [(i, j)] + rest
+            if j + 1 < n and (groups[j + 1].plus or (can_continue(j + 1) and len(groups[i].digits) <= 3)):
                 j += 1
             else:
                 break
@@ -184,9 +190,17 @@ def segmentations(groups: list[Group], count: int) -> Iterator[list[tuple[int, i
 
 
 def group_value(groups: list[Group], first: int, last: int) -> Decimal:
-    text = " ".join(g.text for g in groups[first : last + 1])
-    v = number_value(text)
-    return -v if groups[first].sign else v
+    """Value of groups[first..last]; groups joined by "+" are added."""
+    total = Decimal(0)
+    part: list[Group] = []
+    for g in groups[first : last + 1] + [None]:  # type: ignore[operator]
+        if part and (g is None or g.plus):
+            v = number_value(" ".join(x.text for x in part))
+            total += -v if part[0].sign else v
+            part = []
+        if g is not None:
+            part.append(g)
+    return total
 
 
 def all_segmentations(groups: list[Group], max_count: int) -> list[list[tuple[int, int]]]:

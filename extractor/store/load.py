@@ -13,7 +13,7 @@ from typing import Literal, Optional
 
 from sqlalchemy import Engine, create_engine, delete, event, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from extractor.store import models as m
@@ -55,10 +55,22 @@ def open_store(db: str | Path) -> Engine:
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _on_sqlite_connect)
-    with engine.begin() as conn:
-        m.Base.metadata.create_all(conn)
-        m.create_fts(conn)
+    create_tables(engine)
     return engine
+
+
+def create_tables(engine: Engine, attempts: int = 3) -> None:
+    """Create missing tables. Two imports starting at once may race to create the
+    same table (SQLite runs DDL outside the transaction): the loser tries again."""
+    for attempt in range(attempts):
+        try:
+            with engine.begin() as conn:
+                m.Base.metadata.create_all(conn)
+                m.create_fts(conn)
+            return
+        except OperationalError as exc:
+            if "already exists" not in str(exc) or attempt == attempts - 1:
+                raise
 
 
 def load_plan(engine: Engine, plan: PlanDocument, replace: bool = False, text: Optional[str] = None) -> Outcome:

@@ -1,0 +1,395 @@
+"""Tables flattened onto one paragraph line, as web transcripts leave them.
+
+Three shapes are recognised inside a long paragraph:
+
+* rows of labels: ``ID Beskrivning Årsbudget Årsbudget (tkr) 2019 2018 10 000 Styrelsen
+  47 Konsulttjänster (revision) 40 40 ...`` — a unit marker, then the year columns, then
+  labels, each preceded by an account or cost-centre code when the header names an ID
+  column, and followed by its values;
+* rows of years: ``(tkr) Årstilldelning från huvudmännen Budget Utfall Eget kapital 31/12
+  2017 6 000 + 1 000 6 000 6 139 1 761 2018 ...`` — column names, then one row per year;
+* label/percent lists: ``Försäkringskassan med Arbetsförmedlingen (50 %) ... Totalt (100 %)
+  3 180 000 kr ... 6 360 000 kr`` — labels first, then as many amounts.
+
+Where the lost cell borders make a digit run ambiguous (``1 730 600``), every reading
+that fits the column count is kept as an alternative; the budget parser lets the
+table's own totals choose.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Iterator, Optional
+
+from extractor.document import Document
+from extractor.layout import Block
+from extractor.parse import numbers
+from extractor.parse.budget import (
+    LEGEND_KINDS,
+    LEGEND_RE,
+    Grid,
+    GridColumn,
+    GridRow,
+    ValueCell,
+    column_kind,
+)
+from extractor.parse.numbers import Amount, Group
+
+TOKEN_RE = re.compile(
+    r"(?P<paren>\([^()]*\))"
+    r"|(?P<num>[-−–]?\d+(?:,\d+)?\*{0,3})(?=[\s\-−–]|$)"
+    r"|(?P<dash>[-−–])(?=\s|$)"
+    r"|(?P<plus>\+)(?=\s)"
+    r"|(?P<word>\S+)"
+)
+UNIT_MARKER = re.compile(r"^\((?:i\s+)?(tkr|t\s?kr|kkr|kr|mkr|mnkr|tusental kronor)\)$", re.I)
+HEADER_WORDS = {"id", "konto", "kst", "beskrivning", "text", "årsbudget", "budget", "utfall", "prognos", "belopp"}
+CODE_WORDS = {"id", "konto", "kst"}
+HEADING_NUMBER = re.compile(r"^\d{1,2}\.$")
+END_WORDS = re.compile(r"^(?:not|anm|källa|kommentar)\b", re.I)
+MAX_LABEL_TOKENS = 12
+PERCENT_MARK = re.compile(r"\(\s*\d+(?:,\d+)?\s?%\s*\)")
+AMOUNT_KR = re.compile(rf"\s*((?:[-−–]\s?)?(?:{numbers.NUMBER}))\s*kr\.?")
+FUNCTION_WORDS = {"med", "och", "i", "för", "av", "samt", "&"}
+
+
+@dataclass
+class Tok:
+    kind: str  # paren, num, dash, plus, word
+    text: str
+    start: int
+    end: int
+
+    @property
+    def is_year(self) -> bool:
+        return self.kind == "num" and re.fullmatch(r"(?:19|20)\d{2}", self.text) is not None
+
+
+def tokenize(text: str, offset: int) -> list[Tok]:
+    out = []
+    for m in TOKEN_RE.finditer(text):
+        kind = m.lastgroup or "word"
+        out.append(Tok(kind, m.group(0), offset + m.start(), offset + m.end()))
+    return out
+
+
+def _is_numeric(t: Tok) -> bool:
+    return t.kind in ("num", "dash", "plus")
+
+
+def to_groups(tokens: list[Tok]) -> tuple[list[Group], int]:
+    """Number tokens -> digit groups (signs and "+" attached); also count empty-cell dashes."""
+    groups: list[Group] = []
+    empties = 0
+    pending_sign: Optional[Tok] = None
+    plus = False
+    for i, t in enumerate(tokens):
+        if t.kind == "dash":
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+            if nxt is not None and nxt.kind == "num" and not nxt.text[0] in "-−–":
+                pending_sign = t
+            else:
+                empties += 1
+            continue
+        if t.kind == "plus":
+            plus = True
+            continue
+        m = re.fullmatch(r"([-−–])?(\d+(?:,\d+)?)(\*{0,3})", t.text)
+        if not m:
+            continue
+        sign = bool(m.group(1)) or pending_sign is not None
+        start = pending_sign.start if pending_sign is not None else t.start
+        groups.append(Group(m.group(2), start, t.end, sign, m.group(3), plus=plus))
+        pending_sign = None
+        plus = False
+    return groups, empties
+
+
+def readings(groups: list[Group], width: int, empties: int = 0, exact: bool = False) -> list[list[tuple[int, int]]]:
+    """Segmentations of a digit run into at most ``width`` numbers, fullest first."""
+    out = []
+    for count in range(min(width - empties, len(groups)), 0, -1):
+        out.extend(numbers.segmentations(groups, count))
+        if exact and out:
+            break
+    return out
+
+
+def value_cells(groups: list[Group], seg: list[tuple[int, int]], doc_text: str) -> list[ValueCell]:
+    cells = []
+    for a, b in seg:
+        start, end = groups[a].start, groups[b].end
+        flags = [groups[b].flags] if groups[b].flags else []
+        raw_end = end - len(groups[b].flags)
+        value = numbers.group_value(groups, a, b)
+        cells.append(ValueCell(start, raw_end, Amount(value=value, raw=doc_text[start:raw_end], flags=flags)))
+    return cells
+
+
+def placements(cells: list[ValueCell], width: int) -> list[dict[int, ValueCell]]:
+    if len(cells) == width:
+        return [dict(enumerate(cells))]
+    return [dict(zip(pos, cells)) for pos in combinations(range(width), len(cells))]
+
+
+def heading_before(tokens: list[Tok], index: int, lower: int) -> Optional[int]:
+    """Index of the nearest "N." heading number before ``index``."""
+    for k in range(index - 1, lower - 1, -1):
+        t = tokens[k]
+        if t.kind == "word" and HEADING_NUMBER.match(t.text) and k + 1 < len(tokens) and tokens[k + 1].text[:1].isupper():
+            return k
+    return None
+
+
+def title_from(tokens: list[Tok], k: Optional[int], stop: int, doc_text: str) -> str:
+    if k is None:
+        return ""
+    end = min(stop, k + 9)
+    for j in range(k + 1, end):  # a heading ends after its year or year range
+        if re.search(r"(?:19|20)\d{2}", tokens[j].text):
+            end = j + 1
+            if end < len(tokens) and re.fullmatch(r"[-–]\d{4}", tokens[end].text):
+                end += 1  # a year range "2019-2021"
+            break
+    return doc_text[tokens[k].start : tokens[end - 1].end]
+
+
+def split_column_names(tokens: list[Tok]) -> list[tuple[str, int, int]]:
+    """'Årstilldelning från huvudmännen Budget Utfall Eget kapital 31/12' -> four names."""
+    names: list[list[Tok]] = []
+    for t in tokens:
+        if t.text[:1].isupper() or not names:
+            names.append([t])
+        else:
+            names[-1].append(t)
+    return [(" ".join(x.text for x in n), n[0].start, n[-1].end) for n in names]
+
+
+def grids_in(doc: Document, block: Block, year_hint: Optional[int]) -> Iterator[Grid]:
+    text = doc.text[block.start : block.end]
+    tokens = tokenize(text, block.start)
+    legend = {flag: LEGEND_KINDS.get(word.lower(), word.lower()) for flag, word in LEGEND_RE.findall(text)}
+    lower = 0
+    for a, tok in enumerate(tokens):
+        if a < lower or tok.kind != "paren" or not UNIT_MARKER.match(tok.text):
+            continue
+        unit = numbers.find_unit(tok.text)
+        nxt = a + 1
+        years = []
+        while nxt < len(tokens) and tokens[nxt].is_year:
+            years.append(tokens[nxt])
+            nxt += 1
+        if len(years) >= 2:
+            grid, lower = _label_rows(doc, tokens, a, nxt, years, unit, lower)
+        else:
+            grid, lower = _year_rows(doc, tokens, a, unit, lower)
+        if grid:
+            grid.legend = legend
+            yield grid
+    yield from _percent_lists(doc, block, year_hint)
+
+
+def _label_rows(doc: Document, tokens: list[Tok], anchor: int, body: int, years: list[Tok], unit, lower: int):
+    k = anchor - 1
+    while k >= lower and tokens[k].kind == "word" and tokens[k].text.lower() in HEADER_WORDS:
+        k -= 1
+    header = tokens[k + 1 : anchor]
+    has_codes = any(t.text.lower() in CODE_WORDS for t in header)
+    kinds = [column_kind(t.text) for t in header if t.text.lower() not in ("id", "konto", "kst", "beskrivning", "text")]
+    columns = []
+    for i, y in enumerate(years):
+        label = (kinds and header[-len(years) + i].text if len(header) >= len(years) else "") or ""
+        columns.append(GridColumn(f"{label} {y.text}".strip(), int(y.text), kinds[i] if i < len(kinds) else "budget", y.start, y.end))
+    title = title_from(tokens, heading_before(tokens, k + 1, lower), k + 1, doc.text) or " ".join(t.text for t in header)
+    width = len(years)
+
+    # split the body into alternating number runs and label runs
+    runs: list[tuple[list[Tok], list[Tok]]] = []
+    i = body
+    end_index = len(tokens)
+    while i < len(tokens):
+        nums = []
+        while i < len(tokens) and _is_numeric(tokens[i]):
+            nums.append(tokens[i])
+            i += 1
+        words = []
+        while i < len(tokens) and not _is_numeric(tokens[i]):
+            words.append(tokens[i])
+            i += 1
+        if words and (END_WORDS.match(words[0].text) or len(words) > MAX_LABEL_TOKENS
+                      or (words[0].kind == "word" and HEADING_NUMBER.match(words[0].text))):
+            runs.append((nums, []))
+            end_index = i - len(words)
+            break
+        runs.append((nums, words))
+    rows: list[GridRow] = []
+    pending: Optional[GridRow] = None
+    for nums, words in runs:
+        code = None
+        if has_codes and words:
+            nums, code = _peel_code(nums)
+        if pending is not None:
+            _assign(pending, nums, width, doc.text)
+            rows.append(pending)
+        if words:
+            label = doc.text[words[0].start : words[-1].end]
+            pending = GridRow(label=label, start=(code[1] if code else words[0].start), end=words[-1].end,
+                              code=code[0] if code else None)
+        else:
+            pending = None
+    if pending is not None:
+        rows.append(pending)
+    for r in rows:
+        if r.values:
+            r.end = max(v.end for v in r.values.values())
+        elif r.alternatives:
+            r.end = max(v.end for alt in r.alternatives for v in alt.values())
+    end = tokens[end_index - 1].end if end_index > 0 else tokens[-1].end
+    start = tokens[k + 1].start
+    grid = Grid(title=title, caption=title, start=start, end=end, layout="flattened", columns=columns, rows=rows, unit=unit)
+    return grid, end_index
+
+
+def _peel_code(nums: list[Tok]):
+    """The trailing account or cost-centre code of a number run: ('10 000', start) or ('47', start)."""
+    plain = [t for t in nums]
+    if len(plain) >= 2 and re.fullmatch(r"\d{2}", plain[-2].text) and plain[-1].text == "000":
+        return plain[:-2], (f"{plain[-2].text} 000", plain[-2].start)
+    if plain and re.fullmatch(r"\d{2}", plain[-1].text):
+        return plain[:-1], (plain[-1].text, plain[-1].start)
+    return nums, None
+
+
+def _assign(row: GridRow, nums: list[Tok], width: int, doc_text: str) -> None:
+    groups, empties = to_groups(nums)
+    row.blank_cells = empties
+    if not groups:
+        return
+    alternatives: list[dict[int, ValueCell]] = []
+    for seg in readings(groups, width, empties):
+        alternatives.extend(placements(value_cells(groups, seg, doc_text), width))
+        if len(alternatives) > 24:
+            break
+    if len(alternatives) == 1:
+        row.values = alternatives[0]
+    else:
+        row.alternatives = alternatives
+        row.values = alternatives[0]
+
+
+def _year_rows(doc: Document, tokens: list[Tok], anchor: int, unit, lower: int):
+    i = anchor + 1
+    header: list[Tok] = []
+    while i < len(tokens) and not (tokens[i].is_year and i + 1 < len(tokens) and _is_numeric(tokens[i + 1])):
+        if _is_numeric(tokens[i]) and not tokens[i].is_year:
+            return None, lower
+        header.append(tokens[i])
+        i += 1
+        if len(header) > 16:
+            return None, lower
+    names = split_column_names(header)
+    if len(names) < 2 or i >= len(tokens):
+        return None, lower
+    width = len(names)
+    rows = [GridRow(label=n, start=s, end=e) for n, s, e in names]
+    columns: list[GridColumn] = []
+    last_year = None
+    while i < len(tokens) and tokens[i].is_year and (last_year is None or 0 < int(tokens[i].text) - last_year <= 2):
+        year_tok = tokens[i]
+        last_year = int(year_tok.text)
+        i += 1
+        vals = []
+        while i < len(tokens) and _is_numeric(tokens[i]) and not (tokens[i].is_year and int(tokens[i].text) - last_year in (1, 2)
+                                                                  and len(to_groups(vals)[0]) >= width):
+            vals.append(tokens[i])
+            i += 1
+        groups, empties = to_groups(vals)
+        segs = readings(groups, width, empties, exact=True)
+        if not segs:
+            break
+        cells = value_cells(groups, segs[0], doc.text)
+        col = len(columns)
+        columns.append(GridColumn(year_tok.text, last_year, "budget", year_tok.start, year_tok.end))
+        for r, cell in zip(rows, cells):
+            r.values[col] = cell
+            r.end = max(r.end, cell.end)
+    if len(columns) < 2:
+        return None, lower
+    for r in rows:
+        r.kind = column_kind(r.label)
+    title = title_from(tokens, heading_before(tokens, anchor, lower), anchor, doc.text) or f"({unit})"
+    last = max(v.end for r in rows for v in r.values.values())
+    grid = Grid(title=title, caption=title, start=tokens[anchor].start, end=last, layout="flattened", columns=columns,
+                rows=rows, unit=unit)
+    return grid, i
+
+
+def _percent_lists(doc: Document, block: Block, year_hint: Optional[int]) -> Iterator[Grid]:
+    text = doc.text[block.start : block.end]
+    marks = list(PERCENT_MARK.finditer(text))
+    i = 0
+    while i < len(marks):
+        run = [marks[i]]
+        j = i + 1
+        while j < len(marks) and _short_label(text[marks[j - 1].end() : marks[j].start()]):
+            run.append(marks[j])
+            j += 1
+        i = j
+        if len(run) < 3:
+            continue
+        amounts = []
+        pos = run[-1].end()
+        while len(amounts) < len(run):
+            m = AMOUNT_KR.match(text, pos)
+            if not m:
+                break
+            amounts.append(m)
+            pos = m.end()
+        if len(amounts) != len(run):
+            continue
+        first_start = _first_label_start(text, run[0].start())
+        label_bounds = [(first_start, run[0].end())] + [(run[k - 1].end(), run[k].end()) for k in range(1, len(run))]
+        caption_start = max(text.rfind("Not ", 0, first_start), 0) if "Not " in text[max(0, first_start - 200):first_start] else max(0, first_start - 120)
+        caption = text[caption_start:first_start].strip()
+        years = numbers.years_in(caption)
+        year = years[-1] if years else year_hint
+        rows = []
+        for (a, b), m in zip(label_bounds, amounts):
+            label = re.sub(r"\s+", " ", text[a:b]).strip()
+            lead = len(text[a:b]) - len(text[a:b].lstrip())
+            parsed = numbers.parse_cell(m.group(0))
+            if not isinstance(parsed, Amount):
+                break
+            s = block.start + m.start(1)
+            row = GridRow(label=label, start=block.start + a + lead, end=block.start + m.end())
+            row.values[0] = ValueCell(s, s + len(m.group(1)), parsed)
+            rows.append(row)
+        else:
+            columns = [GridColumn(str(year) if year else "", year, "allocation")]
+            yield Grid(title=caption, caption=caption, start=block.start + first_start, end=block.start + pos,
+                       layout="flattened", columns=columns, rows=rows, unit="kr")
+
+
+def _short_label(between: str) -> bool:
+    words = between.split()
+    return 0 < len(words) <= 6 and not re.search(r"\d", between)
+
+
+def _first_label_start(text: str, mark_start: int) -> int:
+    """Walk back from the first percent mark over capitalised words and small joining words."""
+    words = list(re.finditer(r"\S+", text[:mark_start]))
+    start = mark_start
+    for w in reversed(words[-8:]):
+        word = w.group(0)
+        if word[:1].isupper() or word.lower() in FUNCTION_WORDS:
+            start = w.start()
+            continue
+        break
+    while start < mark_start:  # the label begins with a capitalised word
+        m = re.match(r"\S+\s*", text[start:mark_start])
+        if m and not m.group(0)[:1].isupper():
+            start += m.end()
+        else:
+            break
+    return start
