@@ -309,6 +309,8 @@ FINDING_COLUMNS = ["association", "plan_year", "severity", "kind", "year", "labe
 FAILURE_COLUMNS = ["path", "reason", "failed_at"]
 AMOUNT_FIELDS = {"amount_sek", "stated", "computed"}
 MAX_WIDTH = 40
+WIDE_FIELDS = {"message", "purpose", "text", "reason", "path", "members"}  # prose: allowed 70 characters
+WIDE = 70
 
 
 def show(records: list[dict], fmt: str, columns: list[str]) -> None:
@@ -356,7 +358,8 @@ def table_value(key: str, record: dict) -> str:
     if isinstance(value, list):
         value = ", ".join(map(str, value))
     text = " ".join(str(value).split())
-    return text if len(text) <= MAX_WIDTH else text[: MAX_WIDTH - 1] + "…"
+    width = WIDE if key in WIDE_FIELDS else MAX_WIDTH
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def to_table(records: list[dict], columns: list[str]) -> str:
