@@ -185,7 +185,8 @@ def import_one(engine, path: Path, replace: bool) -> tuple[str, str]:
 @db_option
 @click.option("--replace", is_flag=True, help="Re-extract and overwrite documents already stored (same sha256).")
 @click.option("--failed", is_flag=True, help="Only list the files earlier imports could not load, and why.")
-@format_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
+              help="How --failed lists the failures.")
 def import_cmd(paths: tuple[Path, ...], db: str, replace: bool, failed: bool, fmt: str) -> None:
     """Extract plans and store them in the database.
 

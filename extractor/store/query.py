@@ -40,7 +40,9 @@ def fts_query(text: str) -> str:
 
 
 def plain(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
         return value.isoformat()
     return value
 
