@@ -46,7 +46,7 @@ class Document:
     source: Source
     marks: list[Mark] = field(default_factory=list)
     words: list[Word] = field(default_factory=list)
-    page_starts: list[int] = field(default_factory=list)  # offset where page i+1 begins
+    page_starts: list[int] = field(default_factory=list)  # offset where each page begins: [0, start of page 2, ...]
     lines: list[Line] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -56,9 +56,10 @@ class Document:
 
     # -- spans -------------------------------------------------------------
     def page_of(self, offset: int) -> Optional[int]:
+        """1-based page number of a text offset, or None for a text without pages."""
         if not self.page_starts:
             return None
-        return bisect.bisect_right(self.page_starts, offset)
+        return max(bisect.bisect_right(self.page_starts, offset), 1)
 
     def span(self, start: int, end: int) -> Span:
         """A span for ``text[start:end]`` with page and box where the source has them."""

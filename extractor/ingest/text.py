@@ -97,10 +97,13 @@ def _strip_residue(line: str) -> tuple[str, list[tuple[int, int, str]]]:
         if not m:
             break
         inner = m.group(2)
-        start = m.start()
-        text = text[:start] + inner + text[m.end():]
-        shift_at, shift = m.start(), 2
-        marks = [(a - (shift if a > shift_at else 0), b - (2 * shift if b > m.end() - 2 else shift if b > shift_at else 0), k) for a, b, k in marks]
+        start, stop = m.start(), m.end()
+        text = text[:start] + inner + text[stop:]
+
+        def shift(pos: int, start: int = start, stop: int = stop) -> int:
+            return pos - 4 if pos >= stop else pos - 2 if pos >= start + 2 else pos
+
+        marks = [(shift(a), shift(b), k) for a, b, k in marks]
         marks.append((start, start + len(inner), "bold"))
     if heading:
         marks.append((0, len(text), "heading"))
@@ -136,19 +139,25 @@ def canonicalise(raw: str) -> tuple[str, list[Mark], list[int]]:
 
     out: list[str] = []
     marks: list[Mark] = []
-    page_starts: list[int] = []
+    page_starts: list[int] = [0] if len(cleaned_pages) > 1 else []
+    seen_headers: set[str] = set()
     length = 0
     nonblank_seen = 0
     blank_run = 0
     for pno, page in enumerate(cleaned_pages):
         if pno:
             page_starts.append(length)
+            blank_run = 0
         for text, line_marks in page:
             key = _header_key(text)
             if key:
                 nonblank_seen += 1
-                is_header = key in headers and nonblank_seen > OPENING_LINES
-                if is_header or PAGE_NUMBER.match(text):
+                if key in headers:
+                    first_on_title_page = key not in seen_headers and nonblank_seen <= OPENING_LINES
+                    seen_headers.add(key)
+                    if not first_on_title_page:
+                        continue
+                if PAGE_NUMBER.match(text):
                     continue
             if not text.strip():
                 blank_run += 1
@@ -176,7 +185,7 @@ def ingest(path: Path, data: bytes) -> Document:
         path=str(path),
         sha256=hashlib.sha256(data).hexdigest(),
         format="text",
-        pages=len(page_starts) + 1 if page_starts else None,
+        pages=len(page_starts) or None,
         encoding=encoding,
     )
     return Document(path=str(path), text=canonical, source=source, marks=marks, page_starts=page_starts)

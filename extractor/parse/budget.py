@@ -134,7 +134,7 @@ def caption_before(doc: Document, blocks: list[Block], index: int, limit: int = 
         t = _strip(b.text(doc))
         if n < limit:
             texts.append(t)
-        if b.kind == "heading" and len(t) < 120:
+        if (b.kind == "heading" or (b.kind == "list_item" and len(t) < 60 and not t.endswith((".", ",")))) and len(t) < 120:
             title = t
             break
     texts.reverse()
