@@ -98,6 +98,7 @@ class Section(BaseModel):
     title: str
     level: int
     number: Optional[str] = None
+    kind: Optional[str] = Field(default=None, description="numbered, upper, title, field (a label such as 'Huvudman:'), toc")
     span: Span
     children: list["Section"] = Field(default_factory=list)
 

@@ -1,0 +1,275 @@
+"""Layout blocks -> the section tree of a plan.
+
+Heading styles, from strongest to weakest (the rank: smaller is higher in the tree):
+
+- numbered headings ``1. Inledning``, ``6. IPS(Individual ...)``, ``11.Ledning ...``: rank = depth,
+  or nested under the unnumbered heading that directly precedes the series' first item
+  (001: "Beslutade projekt/verksamheter" then "1. Projektet "På väg"" ... "11.Ledning ...").
+  A numbered line is a heading only if it stands alone (blank lines around it), reads as
+  a title (no final full stop, no colon inside) and continues a series (1, then 2, ...):
+  "1. Personer mellan 18 till 40 år ..." in a run of list lines is a list item.
+- upper-case headings ``BUDGET``, ``MÅLGRUPPER UNDER 2011``, ``BUDGET för 2024``: rank 1;
+- short title lines (``Vision``, ``Kvantitativa mål``): rank 2, or one deeper when they directly
+  follow an empty heading of the same rank ("Arbetsorganisation" then "Styrelsen");
+- field labels (``Huvudman:``, ``Målgrupp:``, and the labels of :data:`FIELD_LABELS` without a
+  colon, "Huvudman" then "Hallsbergs kommun"): one deeper than the section they are in.
+  Inside a field, a short line is the field's value, not a heading, unless prose follows it.
+
+Title-page lines (heading-like lines before the first prose, except the last) make no
+section. A table of contents (layout block ``toc``) belongs to its heading's section,
+marked ``kind="toc"``, and is never content.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterator, Optional
+
+from extractor.document import Document
+from extractor.layout import NUMBERED_HEADING, TOC_HEADINGS, Block, heading_kind
+from schemas import Section
+
+# Labels of project/goal fields: a lone line with one of these (with or without a colon,
+# or followed by one qualifier word: "Målgrupp individnivå") is a field label.
+FIELD_LABELS = (
+    "huvudman", "huvudmän", "projektägare", "ägare", "intressenter", "ort", "projektperiod", "projekttid",
+    "projektid", "period", "finansiering", "kostnad", "kostnader", "syfte", "mål", "målsättning",
+    "målsättningar", "målgrupp", "målgrupper", "bakgrund", "sammanfattning", "kontaktperson", "kontakt",
+    "aktualiseras genom", "indikator", "indikatorer", "effektmål", "projektledare", "deltagare",
+)
+PROSE_WORDS = 8  # a block with at least this many words is prose
+
+
+@dataclass
+class Node:
+    title: str
+    kind: str  # numbered, upper, title, field, toc
+    rank: int
+    start: int  # start of the heading line
+    heading_end: int
+    end: int = 0
+    number: Optional[str] = None
+    blocks: list[Block] = field(default_factory=list)  # direct content, in order
+    children: list["Node"] = field(default_factory=list)
+    parent: Optional["Node"] = None
+
+    def walk(self) -> Iterator["Node"]:
+        yield self
+        for c in self.children:
+            yield from c.walk()
+
+    def chain(self) -> list["Node"]:
+        out, n = [], self
+        while n is not None:
+            out.append(n)
+            n = n.parent
+        return out
+
+
+@dataclass
+class Tree:
+    roots: list[Node]
+    loose: list[Block]  # content outside any section (title page)
+    toc: list[Block]
+
+    def walk(self) -> Iterator[Node]:
+        for r in self.roots:
+            yield from r.walk()
+
+    def node_at(self, offset: int) -> Optional[Node]:
+        """The innermost section whose span holds ``offset``."""
+        best = None
+        for n in self.walk():
+            if n.start <= offset < n.end and (best is None or n.start >= best.start):
+                best = n
+        return best
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def is_upper_heading(text: str) -> bool:
+    t = text.strip().rstrip(":").strip()
+    letters = [c for c in t if c.isalpha()]
+    if not letters or len(t) > 140 or t.endswith((".", ",", ";")):
+        return False
+    if sum(c.isupper() for c in letters) / len(letters) > 0.8 and _words(t) <= 12:
+        return True
+    first = re.match(r"[A-ZÅÄÖ]{4,}\b", t)  # "BUDGET för 2024"
+    return bool(first) and _words(t) <= 6 and not re.match(r"[A-ZÅÄÖ]{4,}\s+[a-zåäö]+\s+[a-zåäö]", t)
+
+
+def field_label(text: str) -> Optional[str]:
+    """'Huvudman:' -> 'huvudman'; 'Målgrupp individnivå' -> 'målgrupp'; 'Arbetet ...:' -> None."""
+    t = text.strip()
+    colon = t.endswith(":")
+    t = t.rstrip(":").strip()
+    low = t.lower()
+    if low in FIELD_LABELS:
+        return low
+    first = low.split()[0] if low else ""
+    if first in FIELD_LABELS and _words(t) <= 2:
+        return first
+    if colon and 0 < _words(t) <= 3 and not NUMBERED_HEADING.match(t):
+        return low
+    return None
+
+
+def _number_parts(number: str) -> list[int]:
+    return [int(p) for p in number.split(".") if p]
+
+
+def _standalone(doc: Document, block: Block) -> bool:
+    before = doc.text[max(0, block.start - 2) : block.start]
+    after = doc.text[block.end : block.end + 2]
+    return (block.start == 0 or before == "\n\n" or before.endswith("\n") and block.start == 1) and (
+        after.startswith("\n\n") or block.end >= len(doc.text.rstrip())
+    )
+
+
+def _numbered(doc: Document, block: Block) -> Optional[tuple[str, str]]:
+    """(number, title) when the block is shaped like a numbered heading."""
+    text = block.text(doc).strip()
+    m = NUMBERED_HEADING.match(text)
+    if not m:
+        return None
+    ok, _, number = heading_kind(text)
+    if not ok or number is None:
+        return None
+    title = m.group(2).strip()
+    if ":" in title.rstrip(":") or not _standalone(doc, block):
+        return None
+    return number, title
+
+
+def build(doc: Document, blocks: list[Block]) -> Tree:
+    """The section tree of a document."""
+    prose = [i for i, b in enumerate(blocks) if b.kind in ("paragraph", "list_item") and _words(b.text(doc)) >= PROSE_WORDS]
+    first_prose = prose[0] if prose else len(blocks)
+
+    roots: list[Node] = []
+    loose: list[Block] = []
+    toc: list[Block] = []
+    stack: list[Node] = []
+    last_numbered: dict[int, tuple[list[int], int]] = {}  # depth -> (number parts, base rank)
+    prev_heading: Optional[Node] = None
+    content_since_heading = False
+
+    def close_until(rank: int, at: int) -> None:
+        while stack and stack[-1].rank >= rank:
+            stack.pop().end = at
+
+    def open_node(node: Node) -> None:
+        nonlocal prev_heading, content_since_heading
+        close_until(node.rank, node.start)
+        if stack:
+            node.parent = stack[-1]
+            stack[-1].children.append(node)
+        else:
+            roots.append(node)
+        stack.append(node)
+        prev_heading = node
+        content_since_heading = False
+
+    def add_content(block: Block) -> None:
+        nonlocal content_since_heading
+        if stack:
+            stack[-1].blocks.append(block)
+        else:
+            loose.append(block)
+        content_since_heading = True
+
+    def in_field() -> bool:
+        return bool(stack) and stack[-1].kind == "field"
+
+    def next_is_prose(i: int) -> bool:
+        j = i + 1
+        return (j < len(blocks) and blocks[j].kind in ("paragraph", "list_item")
+                and _words(blocks[j].text(doc)) >= PROSE_WORDS and not _numbered(doc, blocks[j]))
+
+    def _label_without_colon(i: int) -> bool:
+        """'Huvudman' then 'Hallsbergs kommun': a label when a short value follows or fields are open."""
+        if i + 1 >= len(blocks):
+            return False
+        top = stack[-1] if stack else None
+        return (top is not None and top.kind in ("field", "numbered")) or not next_is_prose(i)
+
+    # the title page: heading-like lines before the first prose, all but the last
+    title_page_end = -1
+    heads_before = [i for i in range(first_prose) if blocks[i].kind in ("heading", "field") or _numbered(doc, blocks[i])]
+    if len(heads_before) > 1:
+        title_page_end = heads_before[-2]
+
+    for i, b in enumerate(blocks):
+        text = b.text(doc).strip()
+        if b.kind == "toc":
+            toc.append(b)
+            if stack and not content_since_heading:
+                stack[-1].kind = "toc"
+            continue
+        if b.kind == "table":
+            add_content(b)
+            continue
+        if i <= title_page_end:
+            loose.append(b)
+            continue
+        numbered = _numbered(doc, b) if b.kind in ("list_item", "heading", "paragraph") else None
+        if numbered:
+            number, title = numbered
+            parts = _number_parts(number)
+            depth = len(parts)
+            prev = last_numbered.get(depth)
+            parent_prev = last_numbered.get(depth - 1) if depth > 1 else None
+            base: Optional[int] = None
+            if parts[-1] == 1 and depth == 1:
+                if prev_heading is not None and prev_heading.kind in ("title", "upper") and not content_since_heading:
+                    base = prev_heading.rank
+                else:
+                    base = 0
+            elif parts[-1] == 1 and parent_prev and parent_prev[0] == parts[:-1]:
+                base = parent_prev[1]
+            elif prev and prev[0][:-1] == parts[:-1] and prev[0][-1] + 1 == parts[-1]:
+                base = prev[1]
+            if base is not None:
+                last_numbered[depth] = (parts, base)
+                for d in [d for d in last_numbered if d > depth]:
+                    del last_numbered[d]
+                open_node(Node(title, "numbered", base + depth, b.start, b.end, number=number))
+                continue
+        if b.kind in ("heading", "field", "paragraph") and is_upper_heading(text) and _words(text) <= 12:
+            open_node(Node(text.rstrip(":").strip(), "upper", 1, b.start, b.end))
+            continue
+        label = field_label(text) if b.kind in ("heading", "field", "paragraph") else None
+        if label and (text.endswith(":") or _label_without_colon(i)):
+            inner = next((n for n in reversed(stack) if n.kind != "field"), None)
+            open_node(Node(text.rstrip(":").strip(), "field", (inner.rank if inner else 0) + 1, b.start, b.end))
+            continue
+        if b.kind == "heading":
+            if in_field() and (not content_since_heading or not next_is_prose(i)):
+                add_content(b)  # a field's value ("Hallsbergs kommun", "Stiftelsen Activa i Örebro län")
+                continue
+            rank = 2
+            if prev_heading is not None and not content_since_heading and prev_heading.rank == 2 and stack and stack[-1] is prev_heading:
+                rank = 3
+            kind = "toc" if text.lower().rstrip(":") in TOC_HEADINGS else "title"
+            open_node(Node(text, kind, rank, b.start, b.end))
+            continue
+        add_content(b)
+    close_until(-1, len(doc.text))
+    return Tree(roots, loose, toc)
+
+
+def to_sections(doc: Document, tree: Tree) -> list[Section]:
+    def conv(n: Node) -> Section:
+        end = n.end
+        while end > n.start and doc.text[end - 1].isspace():
+            end -= 1
+        return Section(title=n.title, level=n.rank, number=n.number, kind=n.kind, span=doc.span(n.start, end),
+                       children=[conv(c) for c in n.children])
+
+    return [conv(r) for r in tree.roots]
+
+
+def parse(doc: Document, blocks: list[Block]) -> list[Section]:
+    return to_sections(doc, build(doc, blocks))
