@@ -201,8 +201,9 @@ def grid_from_block(doc: Document, block: Block, title: str, caption: str, year_
         grid.rows.append(row)
         all_units.extend(units)
     # the unit: printed in the cells or a unit row, else in the header row, else in the caption
+    heading_labels = " ".join(r.label for r in grid.rows if not r.values)
     grid.unit = (Counter(all_units).most_common(1)[0][0] if all_units else None) or \
-        numbers.find_unit(" ".join(c[2] for c in first)) or numbers.find_unit(caption)
+        numbers.find_unit(" ".join(c[2] for c in first)) or numbers.find_unit(heading_labels) or numbers.find_unit(caption)
     for idx in percent_cols:
         if idx < len(columns):
             columns[idx].kind = "percent"
