@@ -212,6 +212,11 @@ def test_cascade_and_fts_follow_a_plain_delete(engine):
     c = counts(engine)
     assert c["documents"] == 1 and c["projects"] == 2 and c["budget_figures"] == 6
     assert query.projects(engine, text="arbetsträning") == []
+    # the index itself forgot the words (a stale entry would match whatever project reuses the id)
+    with engine.connect() as conn:
+        hits = conn.execute(text("SELECT rowid FROM projects_fts WHERE projects_fts MATCH 'arbetsträning'")).all()
+        goal_hits = conn.execute(text("SELECT rowid FROM goals_fts WHERE goals_fts MATCH 'parterna'")).all()
+    assert hits == [] and goal_hits == []
 
 
 def test_sqlite_connection_settings(engine):

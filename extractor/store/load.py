@@ -74,7 +74,10 @@ def create_tables(engine: Engine, attempts: int = 3) -> None:
 
 
 def load_plan(engine: Engine, plan: PlanDocument, replace: bool = False, text: Optional[str] = None) -> Outcome:
-    """Store one plan. ``text`` is the canonical text (defaults to ``plan.text`` if the schema has it)."""
+    """Store one plan: "loaded", "present" (same sha256 already stored, nothing written) or "replaced".
+
+    ``text`` is the canonical text the spans point into; by default ``plan.text``.
+    """
     sha = plan.source.sha256
     try:
         with Session(engine) as session, session.begin():
@@ -83,7 +86,7 @@ def load_plan(engine: Engine, plan: PlanDocument, replace: bool = False, text: O
                 if not replace:
                     return "present"
                 session.execute(delete(m.Document).where(m.Document.id == old))
-            session.add(to_rows(plan, text if text is not None else getattr(plan, "text", None)))
+            session.add(to_rows(plan, text if text is not None else plan.text))
             session.execute(delete(m.Failure).where(m.Failure.path == plan.source.path))
     except IntegrityError:
         # Another process stored the same document between our check and our insert.
