@@ -317,3 +317,30 @@ def test_plain_path_and_url_both_open_sqlite(tmp_path):
         assert query.associations(engine)[0]["projects"] == 2
         engine.dispose()
     assert (tmp_path / "a.db").exists() and (tmp_path / "b.db").exists()
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
+def test_models_compile_for_other_databases(dialect):
+    """Any SQLAlchemy URL works: the schema uses nothing SQLite-only (FTS5 is added on SQLite alone)."""
+    from importlib import import_module
+
+    from sqlalchemy.schema import CreateIndex, CreateTable
+
+    target = import_module(f"sqlalchemy.dialects.{dialect}").dialect()
+    for table in m.Base.metadata.sorted_tables:
+        ddl = str(CreateTable(table).compile(dialect=target))
+        assert "ON DELETE CASCADE" in ddl or not table.foreign_keys
+        for index in table.indexes:
+            CreateIndex(index).compile(dialect=target)
+
+
+def test_text_search_without_fts_falls_back_to_substrings(engine):
+    """Where there is no FTS5 index (other databases, SQLite built without it), --text is a substring match."""
+    with engine.begin() as conn:
+        for name in ("projects_fts_ai", "projects_fts_ad", "projects_fts_au", "goals_fts_ai", "goals_fts_ad", "goals_fts_au"):
+            conn.execute(text(f"DROP TRIGGER {name}"))
+        conn.execute(text("DROP TABLE projects_fts"))
+        conn.execute(text("DROP TABLE goals_fts"))
+    assert [p["name"] for p in query.projects(engine, text="REHABILITERING")] == ["Samverkansteam"]
+    assert [p["name"] for p in query.projects(engine, text="kumla")] == ["Steget vidare"]
+    assert [g["text"] for g in query.goals(engine, text="samverkan")] == ["Öka samverkan mellan parterna"]
