@@ -271,6 +271,8 @@ def test_project_full_text(engine):
     assert [p["name"] for p in query.projects(engine, text="arbetsmarknad")] == ["Unga till arbete"]
     assert [p["name"] for p in query.projects(engine, text="unga vuxna")] == ["Unga till arbete"]
     assert query.projects(engine, text="trädgård") == []
+    # no word at all: a substring match instead of an FTS5 syntax error
+    assert {p["name"] for p in query.projects(engine, text="-")} == {"ÖREBRO-modellen", "Unga till arbete"}
     # FTS5 syntax passes through
     assert len(query.projects(engine, text="rehabilitering OR arbetsträning")) == 2
 

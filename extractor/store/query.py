@@ -285,7 +285,7 @@ def text_match(engine: Engine, fts: str, model, columns: tuple[str, ...], text: 
     """FTS5 MATCH where the index exists (SQLite), else a substring match on any column."""
     with engine.connect() as conn:
         indexed = m.has_fts(conn, fts)
-    if indexed:
+    if indexed and fts_query(text):
         hits = sql(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :q").bindparams(q=fts_query(text))
         return model.id.in_(hits.columns(rowid=Integer))
     return or_(*(contains(engine, getattr(model, c), text) for c in columns))
