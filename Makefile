@@ -14,8 +14,10 @@ $(BIN)/finsam: pyproject.toml
 setup: $(BIN)/finsam
 
 run: setup
-	$(BIN)/finsam import corpus --db $(DB)
-	$(BIN)/finsam budget --db $(DB) --label "summa"
+	$(BIN)/finsam import corpus/*.txt --db $(DB)
+	$(BIN)/finsam associations --db $(DB)
+	$(BIN)/finsam findings --db $(DB) --severity error
+	$(BIN)/finsam findings --db $(DB) --severity warning
 
 test: setup
 	$(BIN)/python -m pytest -q

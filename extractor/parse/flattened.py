@@ -107,7 +107,10 @@ def to_groups(tokens: list[Tok]) -> tuple[list[Group], int]:
 
 
 def readings(groups: list[Group], width: int, empties: int = 0, exact: bool = False) -> list[list[tuple[int, int]]]:
-    """Segmentations of a digit run into at most ``width`` numbers, fullest first."""
+    """Segmentations of a digit run into at most ``width`` numbers, fullest first.
+
+    With ``exact``, only the readings with the most numbers that any reading reaches: a run
+    that can fill every column is read as filling them."""
     out = []
     for count in range(min(width - empties, len(groups)), 0, -1):
         out.extend(numbers.segmentations(groups, count))
@@ -267,7 +270,7 @@ def _assign(row: GridRow, nums: list[Tok], width: int, doc_text: str) -> None:
     if not groups:
         return
     alternatives: list[dict[int, ValueCell]] = []
-    for seg in readings(groups, width, empties):
+    for seg in readings(groups, width, empties, exact=True):
         alternatives.extend(placements(value_cells(groups, seg, doc_text), width))
         if len(alternatives) > 24:
             break
