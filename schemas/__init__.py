@@ -141,6 +141,7 @@ class Project(BaseModel):
 class PlanDocument(BaseModel):
     source: Source
     association: Optional[str] = None
+    association_aliases: list[str] = Field(default_factory=list, description="the names the plan uses for its association")
     plan_year: Optional[int] = None
     budget_years: list[int] = Field(default_factory=list)
     members: list[Member] = Field(default_factory=list)

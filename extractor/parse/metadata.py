@@ -1,0 +1,196 @@
+"""Who the plan belongs to: association, plan year, budget years, members, org. number, adoption date.
+
+The association's name is weighed, not counted: a web transcript's top may be a list of
+other documents' titles naming many associations (003), so only the text after a
+"Transkript:" line counts when there is one, and a name in the opening lines, in the
+members sentence or in the adoption sentence weighs more than one in passing.
+Names are folded to one canonical form, ``Samordningsförbundet <Ort>``:
+"Lunds Samordningsförbund", "Lunds samordningsförbund" and "Finsam Lund" are one association.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Optional
+
+from extractor.document import Document
+from extractor.parse import nlp
+from schemas import Member, Span
+
+CANONICAL = "Samordningsförbundet {place}"
+# Spellings of a place that differ from its canonical form (lower-case key).
+PLACE_ALIASES: dict[str, str] = {
+    "kävl-lomma": "Kävlinge-Lomma",
+    "kävlings-lomma": "Kävlinge-Lomma",
+    "kävlinge lomma": "Kävlinge-Lomma",
+    "lund": "Lund",
+}
+DIRECTION_WORDS = ("Norra", "Södra", "Västra", "Östra", "Mellersta", "Nordvästra", "Sydvästra", "Nordöstra", "Sydöstra")
+NOT_PLACES = {"verksamhetsplan", "verksamhetsplanen", "varje", "detta", "denna", "ett", "en", "vårt", "samtliga", "alla",
+              "finsam", "respektive", "budget", "styrelsen", "förbundet", "nationella"}
+TRANSCRIPT_MARK = re.compile(r"^\s*Transkript:\s*$", re.M)
+_DIR = "|".join(DIRECTION_WORDS)
+_WORD = r"[A-ZÅÄÖ][\wåäöÅÄÖé-]*"
+NAME_PATTERNS = (
+    # "Samordningsförbundet Sydnärke", "Samordningsförbundet i Trelleborg", "Samordningsförbundet Södra Dalarna"
+    re.compile(rf"\bSamordningsförbund(?:et)?[ \t]+(?:i[ \t]+)?(?P<place>(?:(?:{_DIR})[ \t]+)?{_WORD})"),
+    # "Lunds Samordningsförbund", "Södra Dalarnas samordningsförbund"
+    re.compile(rf"(?P<place>(?:(?:{_DIR})[ \t]+)?{_WORD})[ \t]+[Ss]amordningsförbund\b(?!et)", re.U),
+    re.compile(rf"(?P<place>(?:(?:{_DIR.upper()})[ \t]+)?[A-ZÅÄÖ]{{3,}})[ \t]+SAMORDNINGSFÖRBUND\b(?!ET)"),
+    # "Finsam Lund", "Finsam i Lund", "Finsam Kävlings-Lomma"
+    re.compile(rf"\bFinsam[ \t]+(?:i[ \t]+)?(?P<place>{_WORD})"),
+)
+OPENING_CHARS = 300  # a name this close to the content start is the title
+WEIGHTS = {"title": 5, "members": 3, "adoption": 3, "text": 1}
+MEMBER_CUES = ("medlem", "part", "huvudman", "samverka", "medlemsorganisation")
+ADOPTION = re.compile(r"(?:fastställ|antag|beslutad|godkän)\w*\s+av\s+(?:förbunds)?styrelsen", re.I)
+PLAN_TITLE = re.compile(r"verksamhetsplan", re.I)
+YEAR = r"(?:19|20)\d{2}"
+BUDGET_RANGE = re.compile(rf"(?:budget(?:en)?(?:\s+för)?(?:\s+år)?|flerårsplan|åren|plan\s+för\s+åren)\s+({YEAR})\s*[-–—]\s*({YEAR})", re.I)
+ORG_NR = re.compile(r"org(?:anisations)?\.?\s*-?\s*nr\.?\s*:?\s*(\d{6}-\d{4})", re.I)
+
+
+@dataclass
+class Metadata:
+    association: Optional[str] = None
+    aliases: list[str] = field(default_factory=list)
+    association_span: Optional[Span] = None
+    plan_year: Optional[int] = None
+    budget_years: list[int] = field(default_factory=list)
+    members: list[Member] = field(default_factory=list)
+    org_number: Optional[str] = None
+    adopted: Optional[date] = None
+    places: list[str] = field(default_factory=list)  # the member municipalities' places
+
+
+def content_start(text: str) -> int:
+    """Where the plan's own text begins: after a 'Transkript:' line when there is one."""
+    m = TRANSCRIPT_MARK.search(text)
+    return m.end() if m else 0
+
+
+def place_key(place: str, genitive: bool) -> str:
+    place = re.sub(r"\s+", " ", place.strip())
+    if place.isupper():
+        place = " ".join(w.capitalize() for w in place.split())
+    # "Lunds samordningsförbund" -> Lund; place names ending in -ås/-ss keep their s (Borås)
+    if genitive and place.endswith("s") and not place.endswith(("ås", "ss", "us")):
+        place = place[:-1]
+    return PLACE_ALIASES.get(place.lower(), place)
+
+
+def canonical_name(place: str) -> str:
+    return CANONICAL.format(place=place)
+
+
+def _sentence_spans(text: str, start: int) -> list[tuple[int, int]]:
+    return [(start + s.start, start + s.end) for s in nlp.sentences(text[start:])]
+
+
+def association(text: str, start: int, members_span: Optional[tuple[int, int]], adoption_span: Optional[tuple[int, int]]):
+    scores: dict[str, float] = defaultdict(float)
+    forms: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+    body = text[start:]
+    for i, pat in enumerate(NAME_PATTERNS):
+        for m in pat.finditer(body):
+            raw_place = m.group("place")
+            if raw_place.split()[-1].lower() in NOT_PLACES:
+                continue
+            key = place_key(raw_place, genitive=i in (1, 2))
+            a, b = start + m.start(), start + m.end()
+            where = "text"
+            if a - start < OPENING_CHARS:
+                where = "title"
+            elif members_span and members_span[0] <= a < members_span[1]:
+                where = "members"
+            elif adoption_span and adoption_span[0] <= a < adoption_span[1]:
+                where = "adoption"
+            scores[key] += WEIGHTS[where]
+            forms[key].append((text[a:b], a, b))
+    # "Trelleborgs" seen after "Samordningsförbundet" is Trelleborg
+    for key in list(scores):
+        if key.endswith("s") and key[:-1] in scores:
+            scores[key[:-1]] += scores.pop(key)
+            forms[key[:-1]] += forms.pop(key)
+    if not scores:
+        return None, [], None
+    best = max(scores, key=lambda k: (scores[k], -forms[k][0][1]))
+    aliases = list(dict.fromkeys(f for f, _, _ in forms[best]))
+    first = forms[best][0]
+    return canonical_name(best), aliases, (first[1], first[2])
+
+
+def members(text: str, start: int) -> tuple[list[tuple[nlp.Found, int]], Optional[tuple[int, int]]]:
+    """The members named in the plan's members sentence (the sentence naming most member
+    organisations, with a cue word such as 'medlemmar' or 'parter' counting double)."""
+    best, best_score, best_span = [], 0.0, None
+    body = text[start:]
+    for s in nlp.sentences(body):
+        found = nlp.members_in(s.text)
+        names = {f.text for f in found}
+        if not names:
+            continue
+        cue = any(any(l.startswith(c) for c in MEMBER_CUES) for l in nlp.lemmas(s.text))
+        score = len(names) + (2 if cue else 0)
+        if score > best_score:
+            best, best_score, best_span = [(f, start + s.start) for f in found], score, (start + s.start, start + s.end)
+    return best, best_span
+
+
+def plan_year(text: str, start: int) -> Optional[int]:
+    for m in PLAN_TITLE.finditer(text, start):
+        line_end = text.find("\n", m.end())
+        window = text[m.end() : min(line_end if line_end >= 0 else len(text), m.end() + 100)]
+        y = re.search(rf"(?<!\d){YEAR}(?!\d)", window)
+        if y:
+            return int(y.group(0))
+    return None
+
+
+def budget_years(text: str, start: int, year: Optional[int]) -> list[int]:
+    years = {year} if year else set()
+    for m in BUDGET_RANGE.finditer(text, start):
+        a, b = int(m.group(1)), int(m.group(2))
+        if 0 < b - a <= 5 and (year is None or a <= year + 1):
+            years.update(range(a, b + 1))
+    return sorted(years)
+
+
+def adoption(text: str, start: int) -> tuple[Optional[date], Optional[tuple[int, int]]]:
+    for a, b in _sentence_spans(text, start):
+        sent = text[a:b]
+        m = ADOPTION.search(sent)
+        if not m:
+            continue
+        for d in nlp.dates_in(sent):
+            if d.start >= m.start():
+                return d.value, (a, b)
+    return None, None
+
+
+def extract(doc: Document) -> Metadata:
+    text = doc.text
+    start = content_start(text)
+    found, members_span = members(text, start)
+    adopted, adoption_span = adoption(text, start)
+    name, aliases, name_span = association(text, start, members_span, adoption_span)
+    year = plan_year(text, start)
+    meta = Metadata(association=name, aliases=aliases, plan_year=year, budget_years=budget_years(text, start, year),
+                    adopted=adopted)
+    if name_span:
+        meta.association_span = doc.span(*name_span)
+    seen = set()
+    for f, offset in found:
+        if f.text in seen:
+            continue
+        seen.add(f.text)
+        meta.members.append(Member(name=f.text, kind=f.kind, span=doc.span(offset + f.start, offset + f.end)))
+        if f.kind == "municipality":
+            meta.places.append(re.sub(r"s? kommun$", "", f.text))
+            meta.places.append(f.text.replace(" kommun", ""))
+    m = ORG_NR.search(text, start)
+    if m:
+        meta.org_number = m.group(1)
+    return meta
