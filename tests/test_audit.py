@@ -118,7 +118,7 @@ def test_space_aligned_table(tmp_path):
         Summa kostnader   1 500       1 900
     """)
     table = plan.budget_tables[0]
-    assert table.layout == "tab"  # one grid model for both
+    assert table.layout == "space"
     a = next(r for r in table.rows if r.label == "Projekt A")
     assert [(c.year, c.amount_sek) for c in a.cells] == [(2020, 1000), (2021, 1200)]
     assert problems(plan) == [("sum", "error", 2021, 1900, 1800)]

@@ -170,7 +170,8 @@ def grid_from_block(doc: Document, block: Block, title: str, caption: str, year_
         year = caption_years[-1] if caption_years else year_hint
         for idx in range(1, width):
             columns.append(GridColumn("", year if idx == 1 else None, "budget"))
-    grid = Grid(title=title, caption=caption, start=block.start, end=block.end, layout="tab", columns=columns, rows=[],
+    layout_kind = "tab" if any("\t" in line.text for line in block.lines) else "space"
+    grid = Grid(title=title, caption=caption, start=block.start, end=block.end, layout=layout_kind, columns=columns, rows=[],
                 unit=None, balance=bool(re.search(r"balans", title + " " + caption, re.I)))
     percent_cols: set[int] = set()
     all_units: list[str] = []
