@@ -18,7 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from extractor import audit, layout
 from extractor.errors import ExtractionError, NotAPlan
 from extractor.ingest import is_candidate, load
-from extractor.parse import budget
+from extractor import sections as section_tree
+from extractor.parse import budget, goals, metadata, projects
 from extractor.store import query as store_query
 from extractor.store.load import load_plan, open_store, record_failure
 from schemas import PlanDocument
@@ -35,6 +36,17 @@ def run(path: str | Path) -> PlanDocument:
         raise NotAPlan(path)
     plan = PlanDocument(source=doc.source, budget_tables=tables, text=doc.text)
     plan.findings = audit.audit(tables)
+    meta = metadata.extract(doc)
+    plan.association, plan.association_aliases = meta.association, meta.aliases
+    plan.plan_year, plan.budget_years, plan.members = meta.plan_year, meta.budget_years, meta.members
+    plan.org_number, plan.adopted = meta.org_number, meta.adopted
+    tree = section_tree.build(doc, blocks)
+    plan.sections = section_tree.to_sections(doc, tree)
+    start = metadata.content_start(doc.text)
+    plan.projects = projects.extract(doc, tree, start, meta.places)
+    plan.goals = goals.extract(doc, tree, plan.projects, start)
+    goals.attach(plan.goals, plan.projects)
+    projects.link_budget_rows(plan.projects, tables)
     return plan
 
 
