@@ -34,16 +34,18 @@ COLUMN_KINDS = [
     (re.compile(r"önskemål", re.I), "wish"),
     (re.compile(r"budget|plan\b", re.I), "budget"),
 ]
+COLUMN_KIND_NAMES = {"budget", "actual", "forecast", "wish", "allocation", "equity", "total", "value"}
 # Footnote legends such as "(* = prognos, ** = önskemål)" -> cell kinds.
 LEGEND_RE = re.compile(r"(\*{1,3})\s*=\s*([a-zåäö]+)", re.I)
 LEGEND_KINDS = {"prognos": "forecast", "önskemål": "wish", "utfall": "actual", "budget": "budget"}
 
+INCOME_RE = re.compile(r"intäkt|medlemsavgift|driftbidrag|medelstilldelning|tilldelning|bidrag från", re.I)
 # Row label words -> section. Order matters: the first match wins.
 SECTION_WORDS = [
     ("result", re.compile(r"resultat|medel till förfogande|nettokostnad|överskott|underskott", re.I)),
     ("equity", re.compile(r"eget kapital|\bek\b|sparade medel|ack\.?\s*res|ackumulerad|balanserad|föreg\.? år", re.I)),
     ("liabilities", re.compile(r"skulder", re.I)),
-    ("income", re.compile(r"intäkt|medlemsavgift|driftbidrag|medelstilldelning|tilldelning|bidrag från", re.I)),
+    ("income", INCOME_RE),
     ("cost", re.compile(r"kostnad|utgift|insatser|kansli|administration|projekt", re.I)),
     ("assets", re.compile(r"tillgångar|fordringar|^kassa\b|\bbank\b", re.I)),
 ]
@@ -254,12 +256,12 @@ def classify(label: str, has_values: bool, current: str, balance: bool) -> tuple
 def build_table(doc: Document, grid: Grid, chosen: Optional[dict[int, int]] = None) -> BudgetTable:
     unit = grid.unit or "kr"
     factor = numbers.unit_factor(unit) or 1
-    columns = [Column(index=i, label=c.label, year=c.year, kind=c.kind if c.kind in Column.model_fields["kind"].annotation.__args__ else "value",  # type: ignore[attr-defined]
+    columns = [Column(index=i, label=c.label, year=c.year, kind=c.kind if c.kind in COLUMN_KIND_NAMES else "value",
                       span=doc.span(c.start, c.end) if c.start is not None else None)
                for i, c in enumerate(grid.columns) if c.kind != "percent"]
     rows: list[BudgetRow] = []
     current = "cost" if not grid.balance else "assets"
-    if not grid.balance and SECTION_WORDS[3][1].search(grid.caption):
+    if not grid.balance and INCOME_RE.search(grid.caption):
         current = "income"  # a table of members' contributions
     opened = False
     for r_index, grow in enumerate(grid.rows):
@@ -268,12 +270,10 @@ def build_table(doc: Document, grid: Grid, chosen: Optional[dict[int, int]] = No
             values = grow.alternatives[chosen.get(r_index, 0)]
         section, role = classify(grow.label, bool(values) or grow.blank_cells > 0, current, grid.balance)
         if role == "header":
-            if section == current and opened and section in ("income",) and not SECTION_WORDS[3][1].search(grow.label):
+            if section == current and opened and section in ("income",) and not INCOME_RE.search(grow.label):
                 section = "cost"  # an unnamed group after the income block is a cost group
             current = section
             opened = True
-        elif role in ("total", "subtotal", "result") and section in ("income", "cost"):
-            pass
         cells = []
         for idx, vc in sorted(values.items()):
             col = grid.columns[idx]
@@ -288,7 +288,7 @@ def build_table(doc: Document, grid: Grid, chosen: Optional[dict[int, int]] = No
                               amount_sek=vc.amount.sek(f or factor), raw=vc.amount.raw,
                               unit=numbers.normalise_unit(vc.amount.unit) if vc.amount.unit else unit,
                               flags=vc.amount.flags, span=doc.span(vc.start, vc.end)))
-        if role is None and section == "income" and current == "cost" and not SECTION_WORDS[3][1].search(grow.label):
+        if role is None and section == "income" and current == "cost" and not INCOME_RE.search(grow.label):
             section = "cost"
         rows.append(BudgetRow(label=grow.label, code=grow.code, section=section, role=role,
                               is_total=role in ("total", "subtotal"), span=doc.span(grow.start, grow.end), cells=cells))
