@@ -333,7 +333,7 @@ def link_budget_rows(projects: list[Project], tables: list[BudgetTable]) -> None
     """Fill Project.budget_rows and BudgetRow.project: a row funds the project whose name's
     tokens all occur in the row label (or the other way round); where several do, the one
     sharing the rarest tokens ("IRIS USB" is USB, not IRIS, when IRIS heads many rows)."""
-    rows = [r for t in tables for r in t.rows if not r.is_total and r.role not in ("header", "total", "subtotal", "result")]
+    rows = [r for t in tables for r in t.rows if not r.is_total and r.role not in ("total", "subtotal", "result")]
     if not rows or not projects:
         return
     df = Counter(tok for r in rows for tok in _tokens(r.label))
@@ -349,7 +349,8 @@ def link_budget_rows(projects: list[Project], tables: list[BudgetTable]) -> None
             continue
         best, best_score = None, 0.0
         for p, toks in names:
-            if not toks or not (toks <= label or label <= toks):
+            # the name inside the label, or the label inside the name covering most of it
+            if not toks or not (toks <= label or (label <= toks and 2 * len(label) >= len(toks))):
                 continue
             score = sum(idf(t) for t in toks & label)
             if score > best_score:
