@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -66,7 +67,8 @@ FONT, FONT_BOLD, FONT_ITALIC, FONT_BOLD_ITALIC = "Body", "Body-Bold", "Body-Obli
 NUMERIC_CELL = re.compile(r"[-–−]?\s*(?:\d[\d\s.,]*)?\s*(?:kr|tkr|%)?|\d{1,3}(?:\s\d{3})*(?:,\d+)?\s*%?")
 AMOUNT = re.compile(r"\d{3}")
 ASSOCIATION = re.compile(
-    r"\b(?:Samordningsförbundet\s+(?!i\b)[A-ZÅÄÖ][\wåäöÅÄÖ-]+|[A-ZÅÄÖ][\wåäöÅÄÖ-]+\s+[Ss]amordningsförbund)\b"
+    r"\b(?:Samordningsförbundet\s+(?!i\b)[A-ZÅÄÖ][\wåäöÅÄÖ-]+"
+    r"|(?:(?:Södra|Norra|Västra|Östra|Mellersta)\s+)?[A-ZÅÄÖ][\wåäöÅÄÖ-]+s\s+[Ss]amordningsförbund)\b"
 )
 PLAN_TITLE = re.compile(r"verksamhetsplan[^.\n]{0,60}?(?:19|20)\d{2}", re.I)
 HEADER_SCAN_LINES = 15
@@ -84,9 +86,14 @@ def register_fonts() -> None:
 
 # -- running header --------------------------------------------------------------------
 def running_header(doc: Document) -> tuple[str, str]:
-    """(association, plan title) from the first lines of the text; either may be empty."""
+    """(association, plan title); either may be empty.
+
+    The association is the name the text uses most (a title page may list others),
+    the title the first "Verksamhetsplan ... YEAR" in the first lines."""
+    names = [m.group(0) for m in ASSOCIATION.finditer(doc.text)]
+    counts = Counter(n.lower() for n in names)
+    association = max(names, key=lambda n: (counts[n.lower()], -names.index(n)), default="")
     head = [l.text for l in doc.lines if l.text.strip()][:HEADER_SCAN_LINES]
-    association = next((m.group(0) for l in head for m in [ASSOCIATION.search(l)] if m), "")
     title = next((m.group(0) for l in head for m in [PLAN_TITLE.search(l)] if m), "")
     return association, title
 

@@ -63,7 +63,7 @@ SETTINGS = Settings()
 KEEP_HYPHEN_BEFORE = {"och", "eller", "samt", "resp", "resp.", "respektive", "till", "som", "alternativt"}
 BARE_NUMBER = re.compile(r"^\s*[-–]?\s*\d{1,4}\s*[-–]?\s*$")
 NUMERIC = re.compile(r"^[-–−]?\s*[\d\s.,]*\d[\d\s.,]*\s*(?:kr|tkr|t kr|mkr|%)?$|^-\s*kr$", re.I)
-WORD_HYPHEN_END = re.compile(r"[^\W\d_]-$")
+WORD_HYPHEN_END = re.compile(r"\w-$")
 
 
 # -- pieces read from the PDF --------------------------------------------------------------
@@ -390,9 +390,9 @@ def join_wrapped(a: list[Token], b: list[Token]) -> list[Token]:
     if WORD_HYPHEN_END.search(last):
         if first.lower() in KEEP_HYPHEN_BEFORE:
             return a + [(" ", None)] + b
-        if first[:1].islower():  # a word hyphenated at the line end
+        if first[:1].islower() and last[-2:-1].isalpha():  # a word hyphenated at the line end
             return a[:-1] + [(last[:-1], word)] + b
-        return a + b  # "Kävl-" + "Lomma": a compound written with a hyphen
+        return a + b  # "Kävl-" + "Lomma", "2016-" + "2018": written with a hyphen
     return a + [(" ", None)] + b
 
 
