@@ -9,11 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
+from tqdm import tqdm
 
 from extractor import audit, layout
 from extractor.errors import ExtractionError, NotAPlan
@@ -21,7 +23,8 @@ from extractor.ingest import is_candidate, load
 from extractor import sections as section_tree
 from extractor.parse import budget, goals, metadata, projects
 from extractor.store import query as store_query
-from extractor.store.load import load_plan, open_store, record_failure
+from extractor.store import batch
+from extractor.store.load import open_store
 from schemas import PlanDocument
 
 DEFAULT_DB = "finsam.db"
@@ -175,37 +178,72 @@ def plan_files(paths: tuple[Path, ...]) -> list[Path]:
     return found
 
 
-def import_one(engine, path: Path, replace: bool) -> tuple[str, str]:
-    """Extract and store one file: (outcome, message). Never raises: a batch goes on."""
+def extract_for_store(path: str) -> tuple:
+    """run(path) as plain data, for a worker process: ("ok", plan as JSON data, canonical text)
+    or ("failed", reason). Never raises: a batch goes on."""
     try:
         plan = run(path)
-        outcome = load_plan(engine, plan, replace=replace)
     except ExtractionError as exc:
-        return "failed", exc.detail
-    except SQLAlchemyError as exc:
-        return "failed", f"cannot store ({one_line(exc)})"
+        return ("failed", exc.detail)
     except Exception as exc:  # a bug in one stage must not stop the batch; the reason is recorded
-        return "failed", f"unexpected {type(exc).__name__}: {one_line(exc)}"
-    figures = sum(len(r.cells) for t in plan.budget_tables for r in t.rows)
-    what = f"{plan.association or '?'} {plan.plan_year or '?'}: {len(plan.budget_tables)} tables, " \
-           f"{figures} figures, {len(plan.projects)} projects, {len(plan.goals)} goals"
-    return outcome, what
+        return ("failed", f"unexpected {type(exc).__name__}: {one_line(exc)}")
+    return ("ok", plan.model_dump(mode="json"), plan.text)
+
+
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+class Progress:
+    """A progress bar with the current file on stderr (only on a terminal); lines printed
+    while it runs go above it."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.bar = tqdm(total=total, unit="file", file=sys.stderr, disable=not enabled, dynamic_ncols=True)
+
+    def started(self, job: batch.Job) -> None:
+        self.bar.set_postfix_str(job.path.name, refresh=True)
+
+    def say(self, line: str, err: bool = False) -> None:
+        if self.bar.disable:
+            click.echo(line, err=err)
+        else:
+            tqdm.write(line, file=sys.stderr if err else sys.stdout)
+
+    def done(self) -> None:
+        self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 @cli.command(name="import")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @db_option
 @click.option("--replace", is_flag=True, help="Re-extract and overwrite documents already stored (same sha256).")
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=cpu_count, show_default="the CPU count",
+              envvar="FINSAM_WORKERS",
+              help="Processes extracting at once; 1 extracts in this process. Env: FINSAM_WORKERS.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar with the current file on stderr. Default: only when stderr is a terminal.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar, no line per stored file: errors and the summary only.")
 @click.option("--failed", is_flag=True, help="Only list the files earlier imports could not load, and why.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
               help="How --failed lists the failures.")
-def import_cmd(paths: tuple[Path, ...], db: str, replace: bool, failed: bool, fmt: str) -> None:
+def import_cmd(paths: tuple[Path, ...], db: str, replace: bool, workers: int, progress, quiet: bool,
+               failed: bool, fmt: str) -> None:
     """Extract plans and store them in the database.
 
     PATHS are files or folders (walked recursively for .txt, .text, .md and .pdf).
+    Extraction runs in --workers processes; this process alone writes, one transaction
+    per document. A document already stored (same sha256) is skipped before extraction
+    unless --replace, so running the same import again is quick and adds nothing.
+
     Prints one line per file and a summary; a file that fails is reported, recorded
     (see --failed) and skipped, the others still load. Exits 1 if any file failed.
-    A document already stored (same sha256) is skipped unless --replace.
     """
     if failed:
         show(store_query.failures(open_db(db)), fmt, FAILURE_COLUMNS)
@@ -213,20 +251,34 @@ def import_cmd(paths: tuple[Path, ...], db: str, replace: bool, failed: bool, fm
     if not paths:
         raise click.UsageError("give at least one PATH to import, or --failed to list failures")
     engine = open_db(db, create=True)
+    files = plan_files(paths)
+    if progress is None:
+        progress = sys.stderr.isatty()
+    bar = Progress(len(files), enabled=progress and not quiet)
     tally = {"loaded": 0, "replaced": 0, "present": 0, "failed": 0}
-    for path in plan_files(paths):
-        outcome, message = import_one(engine, path, replace)
-        tally[outcome] += 1
-        if outcome == "failed":
-            click.echo(f"error: {path}: {message}", err=True)
-            try:
-                record_failure(engine, path, message)
-            except SQLAlchemyError as exc:
-                click.echo(f"error: {db}: cannot record the failure ({one_line(exc)})", err=True)
-        elif outcome == "present":
-            click.echo(f"already present: {path}")
-        else:
-            click.echo(f"{outcome}: {path} ({message})")
+    failures: list[batch.Result] = []
+    try:
+        for result in batch.import_files(engine, files, extract_for_store, workers, replace, bar.started):
+            tally[result.status] += 1
+            bar.done()
+            if result.status == "failed":
+                failures.append(result)
+                bar.say(f"error: {result.path}: {result.message}", err=True)
+            elif quiet:
+                continue
+            elif result.status == "present":
+                bar.say(f"already present: {result.path}" + (f" ({result.message})" if result.message else ""))
+            else:
+                bar.say(f"{result.status}: {result.path} ({result.message})")
+    except SQLAlchemyError as exc:  # the database itself went away; what was committed stays
+        bar.close()
+        click.echo(f"error: {db}: {one_line(exc)}", err=True)
+        sys.exit(1)
+    bar.close()
+    if failures:
+        click.echo(f"failed ({len(failures)}):")
+        for result in failures:
+            click.echo(f"  {result.path}: {result.message}")
     replaced = f", {tally['replaced']} replaced" if replace else ""
     click.echo(f"{tally['loaded']} loaded{replaced}, {tally['present']} already present, {tally['failed']} failed")
     sys.exit(1 if tally["failed"] else 0)

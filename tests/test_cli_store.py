@@ -131,7 +131,9 @@ def folder(tmp_path) -> Path:
 
 @pytest.fixture
 def fake_parser(monkeypatch):
-    """Until the budget parser is done, 'good.txt' becomes the Lund plan; other files go through the real run()."""
+    """Until the budget parser is done, 'good.txt' becomes the Lund plan; other files go through the real run().
+    The replaced run() exists in this process only: extract here (FINSAM_WORKERS=1)."""
+    monkeypatch.setenv("FINSAM_WORKERS", "1")
     real_run = pipeline.run
 
     def run(path):
@@ -189,6 +191,7 @@ def test_import_crash_in_a_stage_is_recorded_not_raised(tmp_path, folder, monkey
         raise KeyError("columns")
 
     monkeypatch.setattr(pipeline, "run", broken)
+    monkeypatch.setenv("FINSAM_WORKERS", "1")
     db = str(tmp_path / "new.db")
     result = invoke("import", str(folder / "2011"), "--db", db)
     assert result.exit_code == 1

@@ -4,12 +4,20 @@ A document is identified by the sha256 of its bytes. Loading one already present
 does nothing unless ``replace=True``; then the old rows are deleted and the new
 ones written in the same transaction. If anything fails, the transaction rolls
 back: nothing half-written stays.
+
+Several processes may write one SQLite file at once (WAL). On SQLite a load takes
+the write lock first (``BEGIN IMMEDIATE``), so the sha256 check and the insert
+see the same database; a writer that still finds the file locked after the busy
+timeout tries again (:func:`retry_locked`).
 """
 from __future__ import annotations
 
 import sqlite3
+import time
+from contextlib import contextmanager
+from functools import wraps
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Callable, Iterable, Iterator, Literal, Optional, TypeVar
 
 from sqlalchemy import Engine, create_engine, delete, event, select
 from sqlalchemy.engine import make_url
@@ -20,6 +28,10 @@ from extractor.store import models as m
 from schemas import PlanDocument, Span
 
 Outcome = Literal["loaded", "present", "replaced"]
+T = TypeVar("T")
+
+# Waits (seconds) between tries when SQLite still says "database is locked" after its busy timeout.
+LOCKED_RETRY_WAITS = (0.1, 0.5, 1.0, 2.0, 5.0)
 
 SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
@@ -73,6 +85,50 @@ def create_tables(engine: Engine, attempts: int = 3) -> None:
                 raise
 
 
+def is_locked(exc: BaseException) -> bool:
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig or exc)
+
+
+def retry_locked(fn: Callable[..., T]) -> Callable[..., T]:
+    """Run ``fn`` again (whole transaction) while SQLite answers "database is locked"."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs) -> T:
+        for wait in (*LOCKED_RETRY_WAITS, None):
+            try:
+                return fn(*args, **kwargs)
+            except OperationalError as exc:
+                if wait is None or not is_locked(exc):
+                    raise
+                time.sleep(wait)
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Session]:
+    """A session in a transaction that commits on success and rolls back on error. On SQLite
+    its first statement takes the write lock (waiting up to the busy timeout), so what it
+    reads cannot change before it writes."""
+    with Session(engine) as session, session.begin():
+        if engine.dialect.name == "sqlite":
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        yield session
+
+
+def present_hashes(engine: Engine, hashes: Iterable[str], chunk: int = 500) -> set[str]:
+    """Which of these sha256 are stored already."""
+    wanted = sorted(set(hashes))
+    found: set[str] = set()
+    with engine.connect() as conn:
+        for i in range(0, len(wanted), chunk):
+            part = wanted[i:i + chunk]
+            found.update(conn.scalars(select(m.Document.sha256).where(m.Document.sha256.in_(part))))
+    return found
+
+
+@retry_locked
 def load_plan(engine: Engine, plan: PlanDocument, replace: bool = False, text: Optional[str] = None) -> Outcome:
     """Store one plan: "loaded", "present" (same sha256 already stored, nothing written) or "replaced".
 
@@ -80,7 +136,7 @@ def load_plan(engine: Engine, plan: PlanDocument, replace: bool = False, text: O
     """
     sha = plan.source.sha256
     try:
-        with Session(engine) as session, session.begin():
+        with write_transaction(engine) as session:
             old = session.scalar(select(m.Document.id).where(m.Document.sha256 == sha))
             if old is not None:
                 if not replace:
@@ -89,7 +145,8 @@ def load_plan(engine: Engine, plan: PlanDocument, replace: bool = False, text: O
             session.add(to_rows(plan, text if text is not None else plan.text))
             session.execute(delete(m.Failure).where(m.Failure.path == plan.source.path))
     except IntegrityError:
-        # Another process stored the same document between our check and our insert.
+        # Another process stored the same document between our check and our insert
+        # (on SQLite the write lock prevents that; other databases may get here).
         with Session(engine) as session:
             if session.scalar(select(m.Document.id).where(m.Document.sha256 == sha)) is not None and not replace:
                 return "present"
@@ -97,8 +154,9 @@ def load_plan(engine: Engine, plan: PlanDocument, replace: bool = False, text: O
     return "replaced" if old is not None else "loaded"
 
 
+@retry_locked
 def record_failure(engine: Engine, path: str | Path, reason: str) -> None:
-    with Session(engine) as session, session.begin():
+    with write_transaction(engine) as session:
         session.add(m.Failure(path=str(path), reason=reason))
 
 
