@@ -17,7 +17,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
-from extractor import audit, layout
+from extractor import audit, layout, report
 from extractor.errors import ExtractionError, NotAPlan
 from extractor.ingest import is_candidate, load
 from extractor import sections as section_tree
@@ -361,6 +361,91 @@ def findings_cmd(db, association, year, severity, fmt) -> None:
     """Audit findings: totals that do not add up, results, carry-forward, the statutory split."""
     found = query_or_fail(store_query.findings, open_db(db), association=association, year=year, severity=severity)
     show(found, fmt, FINDING_COLUMNS)
+
+
+@cli.command(name="audit")
+@click.argument("document", required=False)
+@db_option
+@association_option
+@plan_year_option
+@click.option("--severity", "-s", type=click.Choice(["error", "warning", "info"]), help="Only this severity.")
+@format_option
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write DOCUMENT's audit report here: one self-contained HTML page linking every finding, "
+                   "table cell, project and goal to its place in the text.")
+@click.pass_context
+def audit_cmd(ctx, document, db, association, year, severity, fmt, html_path) -> None:
+    """Audit findings, or one document's audit report.
+
+    Without DOCUMENT: the findings of every stored plan (as `finsam findings`).
+    DOCUMENT is a plan file; with --db (or when no such file exists) a stored document,
+    named by its path or a sha256 prefix, re-extracted from its source file.
+
+    finsam audit corpus/000_aeb16daac0bbbe6e.txt --html report.html
+    """
+    if document is None:
+        if html_path:
+            raise click.UsageError("--html writes one document's report: give a DOCUMENT")
+        ctx.invoke(findings_cmd, db=db, association=association, year=year, severity=severity, fmt=fmt)
+        return
+    db_given = ctx.get_parameter_source("db") in (click.core.ParameterSource.COMMANDLINE,
+                                                  click.core.ParameterSource.ENVIRONMENT)
+    plan = plan_to_audit(document, db, db_given)
+    if html_path is None:
+        found = [finding_record(plan, f) for f in plan.findings if not severity or f.severity == severity]
+        show(found, fmt, FINDING_COLUMNS)
+        return
+    try:
+        html_path.write_text(report.render(plan), encoding="utf-8")
+    except OSError as exc:
+        click.echo(f"error: {html_path}: cannot write the report ({one_line(exc)})", err=True)
+        sys.exit(1)
+    figures = sum(len(r.cells) for t in plan.budget_tables for r in t.rows)
+    click.echo(f"wrote {html_path}: {len(plan.findings)} findings, {figures} figures, "
+               f"{len(plan.projects)} projects, {len(plan.goals)} goals")
+
+
+def plan_to_audit(document: str, db: str, db_given: bool) -> PlanDocument:
+    """The plan DOCUMENT names: a file, or a stored document re-extracted from its source file."""
+    path = Path(document)
+    if db_given or not path.is_file():
+        if not db_given and "://" not in db and not Path(db).exists():
+            fail(ExtractionError(document, "no such file"))
+        matches = query_or_fail(store_query.documents_named, open_db(db), key=document)
+        if len(matches) > 1:
+            fail(ExtractionError(document, f"names {len(matches)} stored documents: give more of the sha256"))
+        if matches:
+            return rerun_stored(matches[0])
+        if not path.is_file():
+            fail(ExtractionError(document, f"no such file, and no document in {db} has this path or sha256 prefix"))
+    try:
+        return run(path)
+    except ExtractionError as exc:
+        fail(exc)
+
+
+def rerun_stored(stored: dict) -> PlanDocument:
+    """Re-extract a stored document from its source file, which must be the file that was imported."""
+    source = stored["source_path"]
+    try:
+        plan = run(source)
+    except ExtractionError as exc:
+        fail(ExtractionError(source, f"the stored document's source cannot be re-read ({exc.detail})"))
+    if plan.source.sha256 != stored["sha256"]:
+        fail(ExtractionError(source, f"changed since it was imported (sha256 {stored['sha256'][:12]}); import it again"))
+    return plan
+
+
+def finding_record(plan: PlanDocument, f) -> dict:
+    """A finding of a plan not (necessarily) stored, shaped like query.findings' records."""
+    span = f.span
+    table = plan.budget_tables[f.table].title if f.table is not None and 0 <= f.table < len(plan.budget_tables) else None
+    return {
+        "association": plan.association, "plan_year": plan.plan_year, "severity": f.severity, "kind": f.kind,
+        "message": f.message, "year": f.year, "stated": f.stated, "computed": f.computed, "label": f.label,
+        "table": table, "source": plan.source.path, "span_start": span and span.start,
+        "span_end": span and span.end, "page": span and span.page,
+    }
 
 
 # -- output: table for people, json and csv for programs ----------------------------------

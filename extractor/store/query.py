@@ -278,6 +278,16 @@ def failures(engine: Engine) -> list[dict]:
     return rows(engine, select(f.path, f.reason, f.failed_at).order_by(f.failed_at, f.id))
 
 
+def documents_named(engine: Engine, key: str) -> list[dict]:
+    """Stored documents whose source path is ``key`` or whose sha256 begins with it (4+ hex digits)."""
+    d = m.Document
+    match = d.source_path == key
+    if re.fullmatch(r"[0-9a-fA-F]{4,64}", key):
+        match = or_(match, d.sha256.startswith(key.lower(), autoescape=True))
+    stmt = select(d.id, d.source_path, d.sha256, d.association, d.plan_year).where(match).order_by(d.id)
+    return rows(engine, stmt)
+
+
 # -- full text ---------------------------------------------------------------------
 
 
