@@ -12,7 +12,8 @@ A person checks the extraction against the source on this page:
 Every piece of document text is escaped. Link labels (``P1``, ``G3``, page numbers)
 are drawn by CSS from ``data-label`` attributes, so the text section's text content
 is exactly the canonical text: offsets on the page are offsets in the document.
-No scripts, no external resources.
+No scripts, no external resources. (``<pre>`` is opened with a newline, which HTML parsers
+drop, so a text that begins with a newline keeps it.)
 """
 from __future__ import annotations
 
@@ -405,6 +406,7 @@ click a highlight in the text to see what it became. Yellow: budget figures; gre
 <h2 id="goals">Goals</h2>
 <ol class="records">{goal_items}</ol>
 <h2 id="text-heading">Text</h2>
-<pre id="text">{highlight(text, intervals(plan, text))}</pre>
+<pre id="text">
+{highlight(text, intervals(plan, text))}</pre>
 </body></html>
 """
