@@ -38,8 +38,8 @@ Status = Literal["loaded", "replaced", "present", "failed"]
 Payload = tuple
 Extract = Callable[[str], Payload]
 
-# How many times a file may be in a worker that dies (segfault, out of memory) before it
-# counts as failed: the other files in flight when a worker dies are tried once more.
+# How many times a file may be in flight when a worker dies (segfault, out of memory) before
+# it counts as failed. The files in flight are tried again, each alone in the pool.
 WORKER_DEATHS_ALLOWED = 1
 WORKER_DIED = "the worker process extracting it died (a crash or out of memory)"
 
@@ -133,9 +133,15 @@ def pool_round(queue: deque, deaths: dict, extract: Extract, workers: int, start
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
     pending: dict[Future, Job] = {}
 
+    def suspect(job: Job) -> bool:
+        return deaths.get(job, 0) > 0
+
     def submit() -> None:
         # One file per worker in flight, so the file started is the file being extracted.
+        # A file that was in flight when a worker died runs alone, so a second death is its own.
         while queue and len(pending) < workers:
+            if any(map(suspect, pending.values())) or (pending and suspect(queue[0])):
+                return
             job = queue.popleft()
             started(job)
             pending[pool.submit(extract, str(job.path))] = job
