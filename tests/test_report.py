@@ -313,8 +313,10 @@ def test_report_in_browser(browser, path, tmp_path):
     assert browser.execute_script("return document.getElementById('text').textContent") in (plan.text, "\n" + plan.text)
 
     # A finding's link lands on its source: for a figure, the mark with the figure's text.
-    i, finding = next(((i, f) for i, f in enumerate(plan.findings) if f.span), (None, None))
-    assert finding is not None
+    spans = set(distinct_figures(plan))
+    linked = [(i, f) for i, f in enumerate(plan.findings) if f.span]
+    assert linked
+    i, finding = next(((i, f) for i, f in linked if (f.span.start, f.span.end) in spans), linked[0])  # a figure's, if any
     target = report.span_id(finding.span)
     browser.find_element(By.CSS_SELECTOR, f"#finding-{i} a.source").click()
     assert browser.execute_script("return location.hash") == f"#{target}"
