@@ -364,3 +364,42 @@ def test_render_is_deterministic(tmp_path):
         outs.append((tmp_path / "pdf" / "000_aeb16daac0bbbe6e.pdf").read_bytes())
     assert outs[0] == outs[1]
     assert outs[0][:5] == b"%PDF-"
+
+
+def test_handmade_pdf_hyphenation_headers_and_unruled_table(tmp_path):
+    """A PDF drawn line by line (Helvetica, no layout engine): the same rules apply."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "hand.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    body = [
+        "Samordningsförbundets verksamhet bygger på lagen om finansiell samord-",
+        "ning och ska öka den enskildes funktions- och arbetsförmåga genom att",
+        "stödja samverkan.",
+    ]
+    for page in (1, 2):
+        c.setFont("Helvetica", 8)
+        c.drawString(72, 810, "Finsam Exempel")
+        c.drawRightString(523, 810, "Verksamhetsplan 2021")
+        c.drawCentredString(297, 30, f"{page} (2)")
+        c.setFont("Helvetica", 10)
+        if page == 1:
+            for i, line in enumerate(body):
+                c.drawString(72, 760 - 13 * i, line)
+        else:
+            rows = [("", "2021", "2022"), ("Intäkter", "", ""), ("Staten", "1 500", "1 600"), ("Summa", "1 500", "1 600")]
+            for i, (label, a, b) in enumerate(rows):
+                y = 760 - 13 * i
+                c.drawString(72, y, label)
+                c.drawRightString(300, y, a) if a else None
+                c.drawRightString(380, y, b) if b else None
+        c.showPage()
+    c.save()
+    doc = load(path)
+    lines = doc.text.split("\n")
+    assert lines[0] == ("Samordningsförbundets verksamhet bygger på lagen om finansiell samordning och ska öka "
+                        "den enskildes funktions- och arbetsförmåga genom att stödja samverkan.")
+    assert "\t2021\t2022\nIntäkter\t\t\nStaten\t1 500\t1 600\nSumma\t1 500\t1 600\n" in doc.text
+    assert "Finsam Exempel" not in doc.text and "(2)" not in doc.text
+    assert doc.page_starts == [0, doc.text.index("\t2021")]

@@ -531,7 +531,9 @@ def build(lines: list[Optional[list[Token]]], npages: int) -> tuple[str, list[Wo
     text = "".join(parts)
     page_starts = [0]
     for p in range(2, npages + 1):
-        page_starts.append(next((w.start for w in words if w.page >= p), len(text)))
+        at = next((w.start for w in words if w.page >= p), len(text))
+        line_start = text.rfind("\n", 0, at) + 1
+        page_starts.append(line_start if not text[line_start:at].strip() else at)  # a row's empty first cell
     return text, words, marks, page_starts
 
 
