@@ -7,7 +7,6 @@ budget tables continuing over a page break, a label wrapped inside its cell.
 from __future__ import annotations
 
 import io
-import os
 import random
 import re
 import subprocess

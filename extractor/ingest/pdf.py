@@ -35,7 +35,7 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfplumber.utils.exceptions import PdfminerException
 
 from extractor.document import Document, Mark, Word
-from extractor.errors import EncryptedPdf, ExtractionError, NeedsOCR, PdfError
+from extractor.errors import EncryptedPdf, NeedsOCR, PdfError
 from extractor.ingest.text import PAGE_NUMBER
 from extractor.layout import LIST_ITEM
 from schemas import Source
@@ -146,18 +146,14 @@ def read(path: Path, data: bytes, settings: Settings = SETTINGS) -> list[Page]:
         raise PdfError(path, "PDF is truncated or damaged (no %%EOF marker at its end)")
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
-    except PdfminerException as exc:
-        raise _pdf_error(path, exc) from None
-    except Exception as exc:  # pdfminer raises many kinds on damaged files
+    except Exception as exc:  # PdfminerException wrapping what pdfminer raised, or others on damaged files
         raise _pdf_error(path, exc) from None
     pages: list[Page] = []
     table_ids = iter(range(10**9))
     with pdf:
         try:
-            for page in pdf.pages:
+            for page in pdf.pages:  # the page tree and content streams are parsed lazily, here
                 pages.append(read_page(page, table_ids, settings))
-        except ExtractionError:
-            raise
         except Exception as exc:
             raise _pdf_error(path, exc) from None
     if not pages:
