@@ -69,13 +69,13 @@ def span_id(span: Span) -> str:
     return f"span-{span.start}-{span.end}"
 
 
-def where(span: Optional[Span]) -> str:
-    """'p. 4, box 195.6 202.0 221.4 211.0' for PDF spans, '' for text."""
+def where(span: Optional[Span], digits: int = 1) -> str:
+    """'p. 4, box 195.6 202.0 221.4 211.0' for PDF spans (the box in points: x0 top x1 bottom), '' for text."""
     if span is None or span.page is None:
         return ""
     text = f"p. {span.page}"
     if span.box:
-        text += ", box " + " ".join(f"{v:.1f}" for v in span.box)
+        text += ", box " + " ".join(f"{v:.{digits}f}" for v in span.box)
     return text
 
 
@@ -175,7 +175,7 @@ def figure_interval(fig: Figure, flagged: bool) -> Interval:
         title += f" · {where(span)}"
     cls = "figure flagged" if flagged else "figure"
     opening = f'<mark id="{span_id(span)}" class="{cls}" title="{escape(title)}"><a href="#{fig.id}">'
-    label = f'<small class="where" data-label="{escape(where(span))}"></small>' if span.page is not None else ""
+    label = f'<small class="where" data-label="{escape(where(span, 0))}"></small>' if span.page is not None else ""
     return Interval(span.start, span.end, "figure", opening, f'<mark class="{cls}"><a href="#{fig.id}">',
                     "</a></mark>", after=label)
 
