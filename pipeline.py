@@ -23,7 +23,7 @@ from extractor.ingest import is_candidate, load
 from extractor import sections as section_tree
 from extractor.parse import budget, goals, metadata, projects
 from extractor.store import query as store_query
-from extractor.store import batch
+from extractor.store import batch, export
 from extractor.store.load import open_store
 from schemas import PlanDocument
 
@@ -282,6 +282,39 @@ def import_cmd(paths: tuple[Path, ...], db: str, replace: bool, workers: int, pr
     replaced = f", {tally['replaced']} replaced" if replace else ""
     click.echo(f"{tally['loaded']} loaded{replaced}, {tally['present']} already present, {tally['failed']} failed")
     sys.exit(1 if tally["failed"] else 0)
+
+
+@cli.command(name="export")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), required=True,
+              help="csv: NAME.csv per table, UTF-8 with BOM (Excel reads å ä ö); json: NAME.json per table.")
+@click.option("--out", "-o", required=True,
+              help="Folder to write into (made if missing); '-' with json prints one object {table: rows}.")
+def export_cmd(db: str, fmt: str, out: str) -> None:
+    """Write the stored tables for spreadsheets and programs.
+
+    Tables: documents, members, budget_figures, projects, goals, findings. Every row keeps its
+    ids, the document's association and plan year, and its span; amounts are plain numbers.
+    The canonical text of each document is in the json export only.
+    """
+    if out == "-" and fmt != "json":
+        raise click.UsageError("--out - prints JSON only: add --format json, or give a folder")
+    try:
+        tables = export.read_tables(open_db(db))
+    except SQLAlchemyError as exc:
+        click.echo(f"error: {db}: cannot read ({one_line(exc)})", err=True)
+        sys.exit(1)
+    if out == "-":
+        click.echo(json.dumps(export.as_json(tables), ensure_ascii=False, indent=2))
+        return
+    write = export.write_csv if fmt == "csv" else export.write_json
+    try:
+        written = write(Path(out), tables)
+    except OSError as exc:
+        click.echo(f"error: {out}: cannot write ({exc.strerror or exc})", err=True)
+        sys.exit(1)
+    for path, (_, rows) in zip(written, tables.values()):
+        click.echo(f"{path}  ({len(rows)} rows)")
 
 
 def query_or_fail(fn, engine, **filters) -> list[dict]:

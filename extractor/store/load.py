@@ -19,7 +19,8 @@ from functools import wraps
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Literal, Optional, TypeVar
 
-from sqlalchemy import Engine, create_engine, delete, event, select
+from sqlalchemy import Engine, create_engine, delete, event, inspect, select, update
+from sqlalchemy import text as sql
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -78,11 +79,29 @@ def create_tables(engine: Engine, attempts: int = 3) -> None:
         try:
             with engine.begin() as conn:
                 m.Base.metadata.create_all(conn)
+                add_missing_columns(conn)
                 m.create_fts(conn)
             return
         except OperationalError as exc:
-            if "already exists" not in str(exc) or attempt == attempts - 1:
+            if not ("already exists" in str(exc) or "duplicate column" in str(exc)) or attempt == attempts - 1:
                 raise
+
+
+def add_missing_columns(conn) -> None:
+    """Columns added to the models since a database was made (nullable ones only) are added to it,
+    and documents get their title; create_all makes missing tables, not missing columns."""
+    inspector = inspect(conn)
+    for table in m.Base.metadata.sorted_tables:
+        have = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in have and column.nullable:
+                kind = column.type.compile(dialect=conn.dialect)
+                conn.execute(sql(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"))
+                if (table.name, column.name) == ("documents", "title"):
+                    for doc in conn.execute(select(m.Document.id, m.Document.association, m.Document.plan_year,
+                                                   m.Document.source_path)).all():
+                        title = document_title(doc.association, doc.plan_year, doc.source_path)
+                        conn.execute(update(m.Document).where(m.Document.id == doc.id).values(title=title))
 
 
 def is_locked(exc: BaseException) -> bool:
@@ -169,6 +188,12 @@ def span_columns(span: Optional[Span]) -> dict:
     return {"span_start": span.start, "span_end": span.end, "page": span.page}
 
 
+def document_title(association: Optional[str], plan_year: Optional[int], path: str) -> str:
+    """ "Samordningsförbundet Lund 2011"; the file name where the association is unknown."""
+    name = association or Path(path).name
+    return f"{name} {plan_year}" if plan_year else name
+
+
 def to_rows(plan: PlanDocument, text: Optional[str] = None) -> m.Document:
     src = plan.source
     doc = m.Document(
@@ -183,6 +208,7 @@ def to_rows(plan: PlanDocument, text: Optional[str] = None) -> m.Document:
         org_number=plan.org_number,
         adopted=plan.adopted,
         text=text,
+        title=document_title(plan.association, plan.plan_year, src.path),
     )
     doc.members = [m.Member(name=x.name, kind=x.kind, **span_columns(x.span)) for x in plan.members]
     doc.budget_tables = [table_rows(doc, plan, i, t) for i, t in enumerate(plan.budget_tables)]

@@ -7,7 +7,12 @@ is stored in ``documents.text``.
 Deleting a document deletes everything extracted from it (``ON DELETE CASCADE``).
 On SQLite, two FTS5 tables (``projects_fts``, ``goals_fts``) index the free text
 of projects and goals; triggers keep them in step with their tables, so a
-cascaded delete removes the index entries as well.
+cascaded delete removes the index entries as well. The FTS tables name their
+content table the way Datasette looks for (``content=[projects]``), so ``datasette
+finsam.db`` offers a search box on projects and goals.
+
+Tables and columns carry a ``title``/``name`` where a person would look for one:
+Datasette shows it instead of the bare id wherever a foreign key points at the row.
 """
 from __future__ import annotations
 
@@ -66,6 +71,7 @@ class Document(Base):
     adopted: Mapped[Optional[date]] = mapped_column(Date)
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     text: Mapped[Optional[str]] = mapped_column(Text, doc="canonical text every span points into")
+    title: Mapped[Optional[str]] = mapped_column(Text, doc="association and plan year, for people (Datasette labels)")
 
     members: Mapped[list[Member]] = relationship(back_populates="document", passive_deletes=True)
     budget_tables: Mapped[list[BudgetTable]] = relationship(back_populates="document", passive_deletes=True)
@@ -249,7 +255,7 @@ def fts_statements(fts: str, table: str, columns: tuple[str, ...]) -> list[str]:
     new = ", ".join(f"new.{c}" for c in columns)
     old = ", ".join(f"old.{c}" for c in columns)
     return [
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({cols}, content='{table}', "
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({cols}, content=[{table}], "
         f"content_rowid='id', tokenize='{FTS_TOKENIZER}')",
         f"CREATE TRIGGER IF NOT EXISTS {fts}_ai AFTER INSERT ON {table} BEGIN "
         f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END",
@@ -269,9 +275,21 @@ def create_fts(conn: Connection) -> bool:
     if "ENABLE_FTS5" not in options:
         return False
     for fts, (table, columns) in FTS_TABLES.items():
+        outdated = fts_sql(conn, fts) not in (None, fts_statements(fts, table, columns)[0].replace(" IF NOT EXISTS", ""))
+        if outdated:  # an index created by an older version: made again from its table
+            for suffix in ("_ai", "_ad", "_au"):
+                conn.execute(text(f"DROP TRIGGER IF EXISTS {fts}{suffix}"))
+            conn.execute(text(f"DROP TABLE {fts}"))
         for statement in fts_statements(fts, table, columns):
             conn.execute(text(statement))
+        if outdated:
+            conn.execute(text(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')"))
     return True
+
+
+def fts_sql(conn: Connection, name: str) -> Optional[str]:
+    found = conn.execute(text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :n"), {"n": name})
+    return found.scalar()
 
 
 def has_fts(conn: Connection, name: str) -> bool:
