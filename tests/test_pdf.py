@@ -85,6 +85,13 @@ def test_same_projects_and_goals(plans, stem):
     assert goals(pdf) == goals(text)
 
 
+@pytest.mark.parametrize("stem", STEMS)
+def test_same_association_year_and_members(plans, stem):
+    text, pdf = plans[stem]
+    assert (pdf.association, pdf.plan_year, pdf.budget_years) == (text.association, text.plan_year, text.budget_years)
+    assert [(m.name, m.kind) for m in pdf.members] == [(m.name, m.kind) for m in text.members]
+
+
 def test_budget_figures_match_gold_where_written(plans):
     """The Lund 2011 budget, read off the page: the PDF gives these figures (t kr -> kr)."""
     _, pdf = plans["000_aeb16daac0bbbe6e"]
