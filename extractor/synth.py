@@ -512,14 +512,19 @@ def shift_years(text: str, shift: int, spaced: bool = False) -> str:
     return text
 
 
+def negative_sign(table: TableLines) -> str:
+    """How a figure printed positive in the template prints when it turns negative: as the table's others do."""
+    signs = [style.sign for _, style in table.original.values() if style.sign]
+    return signs[0] if signs else "-"
+
+
 def render_table(table: TableLines, t: int, ev: Evaluation, rename: Callable[[str], str], shift: int) -> list[str]:
     def prose(s: str) -> str:
         return shift_years(rename(s), shift)
 
 
     recipe = table.recipe
-    signs = [style.sign for _, style in table.original.values() if style.sign]
-    negative_sign = signs[0] if signs else "-"
+    sign = negative_sign(table)
     out = []
     for i, cells in enumerate(table.rows):
         key = table.keys[i]
@@ -534,7 +539,7 @@ def render_table(table: TableLines, t: int, ev: Evaluation, rename: Callable[[st
             elif (key, col) in table.original:
                 style = table.original[(key, col)][1]
                 v = ev.value(t, key, col)
-                new.append(style.pre + format_number(Fraction(v, recipe.unit), style, negative_sign) + style.post)
+                new.append(style.pre + format_number(Fraction(v, recipe.unit), style, sign) + style.post)
             else:
                 new.append(prose(cell))
         out.append("\t".join(new))
@@ -619,8 +624,7 @@ def figures(tables: list[TableLines], ev: Evaluation, variant: Variant, rename) 
                 v = ev.value(t, key, col)
                 style = table.original[(key, col)][1]
                 rows.append({"label": label, "year": None if year is None else year + variant.shift,
-                             "amount_sek": v, "raw": format_number(Fraction(v, recipe.unit), style,
-                                                                   style.sign or "-")})
+                             "amount_sek": v, "raw": format_number(Fraction(v, recipe.unit), style, negative_sign(table))})
         out.append({"index": t, "unit": recipe.unit_name, "figures": rows})
     return out
 
