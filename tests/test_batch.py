@@ -131,6 +131,17 @@ def test_import_in_process_then_again_extracts_nothing(engine, plans):
     assert sorted(r.status for r in again) == ["failed", "present", "present", "present"]
 
 
+def test_payload_rebuilds_the_same_plan(corpus_text):
+    """What a worker sends back is plain data; validated in the importing process it is the same plan."""
+    from tests.conftest import extracted
+
+    plan = extracted(str(corpus_text))
+    status, data, canonical = pipeline.extract_for_store(str(corpus_text))
+    assert status == "ok" and canonical == plan.text
+    rebuilt = batch.plan_or_reason(("ok", data, canonical))
+    assert rebuilt == plan and rebuilt.text == plan.text
+
+
 def test_worker_processes_store_the_same_as_in_process(tmp_path, plans):
     one, two = tmp_path / "one.db", tmp_path / "two.db"
     for db, workers in ((one, 1), (two, 2)):
