@@ -131,12 +131,12 @@ def format_number(value: Fraction, style: Style, negative_sign: str = "-") -> st
 
 
 # -- table rules ------------------------------------------------------------------------
-Rule = Callable[["Evaluation", int, int], Optional[int]]  # (evaluation, table, column) -> kronor
+Rule = Callable[["Evaluation", int, str, int], Optional[int]]  # (evaluation, table, row, column) -> kronor
 
 
 def total(*keys: str) -> Rule:
     """The sum of these rows (blank cells left out)."""
-    def rule(ev: Evaluation, t: int, col: int) -> Optional[int]:
+    def rule(ev: Evaluation, t: int, key: str, col: int) -> Optional[int]:
         values = [ev.value(t, k, col) for k in keys]
         values = [v for v in values if v is not None]
         return sum(values) if values else None
@@ -145,59 +145,58 @@ def total(*keys: str) -> Rule:
 
 def span(first: str, last: str) -> Rule:
     """The sum of the rows from first to last, in table order."""
-    def rule(ev: Evaluation, t: int, col: int) -> Optional[int]:
+    def rule(ev: Evaluation, t: int, key: str, col: int) -> Optional[int]:
         keys = ev.tables[t].keys
-        return total(*keys[keys.index(first): keys.index(last) + 1])(ev, t, col)
+        return total(*keys[keys.index(first): keys.index(last) + 1])(ev, t, key, col)
     return rule
 
 
 def negated(inner: Rule) -> Rule:
-    def rule(ev: Evaluation, t: int, col: int) -> Optional[int]:
-        v = inner(ev, t, col)
+    def rule(ev: Evaluation, t: int, key: str, col: int) -> Optional[int]:
+        v = inner(ev, t, key, col)
         return None if v is None else -v
     return rule
 
 
 def minus(a: str, b: str) -> Rule:
-    def rule(ev: Evaluation, t: int, col: int) -> Optional[int]:
+    def rule(ev: Evaluation, t: int, key: str, col: int) -> Optional[int]:
         return ev.value(t, a, col) - ev.value(t, b, col)
     return rule
 
 
-def same(key: str) -> Rule:
-    return total(key)
+def same(row: str) -> Rule:
+    return total(row)
 
 
-def half(key: str) -> Rule:
+def half(state: str) -> Rule:
     """The statutory split: region and municipalities 25 % each where the state pays 50 %."""
-    def rule(ev: Evaluation, t: int, col: int) -> Optional[int]:
-        v = ev.value(t, key, col)
+    def rule(ev: Evaluation, t: int, key: str, col: int) -> Optional[int]:
+        v = ev.value(t, state, col)
         return None if v is None else v // 2
     return rule
 
 
 def carried(closing: str) -> Rule:
     """An opening balance: the first year's is a figure of its own, later years carry the previous closing."""
-    def rule(ev: Evaluation, t: int, col: int) -> Optional[int]:
-        return ev.leaf(t, ev.this_key, col) if col == 0 else ev.value(t, closing, col - 1)
+    def rule(ev: Evaluation, t: int, key: str, col: int) -> Optional[int]:
+        return ev.leaf(t, key, col) if col == 0 else ev.value(t, closing, col - 1)
     return rule
 
 
-def other_table(table: int, key: str, sign: int = 1) -> Rule:
+def other_table(table: int, row: str) -> Rule:
     """The same column of a row in an earlier table of the plan."""
-    def rule(ev: Evaluation, t: int, col: int) -> Optional[int]:
-        v = ev.value(table, key, col)
-        return None if v is None else sign * v
+    def rule(ev: Evaluation, t: int, key: str, col: int) -> Optional[int]:
+        return ev.value(table, row, col)
     return rule
 
 
 def row_total(total_col: int) -> Rule:
     """A row whose 'Totalt' column is the sum of its year columns (which are figures of their own)."""
-    def rule(ev: Evaluation, t: int, col: int) -> Optional[int]:
+    def rule(ev: Evaluation, t: int, key: str, col: int) -> Optional[int]:
         if col != total_col:
-            return ev.leaf(t, ev.this_key, col)
+            return ev.leaf(t, key, col)
         cols = [c for c, y in enumerate(ev.tables[t].recipe.years) if y is not None and c != col]
-        values = [ev.value(t, ev.this_key, c) for c in cols]
+        values = [ev.value(t, key, c) for c in cols]
         return sum(v for v in values if v is not None)
     return rule
 
@@ -419,7 +418,6 @@ class Evaluation:
         self.injection = injection
         self.printed: dict[tuple[int, str, int], Optional[int]] = {}
         self.computed: Optional[int] = None  # the injected cell's right value
-        self.this_key = ""
         self._busy: set = set()
 
     def leaf(self, t: int, key: str, col: int) -> Optional[int]:
@@ -450,9 +448,7 @@ class Evaluation:
         elif rule is None:
             v = self.leaf(t, key, col)
         else:
-            outer, self.this_key = self.this_key, key
-            v = rule(self, t, col)
-            self.this_key = outer
+            v = rule(self, t, key, col)
         inj = self.injection
         if v is not None and inj and (inj.table, inj.key, inj.col) == at:
             self.computed = v
