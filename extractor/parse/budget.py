@@ -149,6 +149,14 @@ def _is_header_cell(text: str) -> bool:
     return bool(t) and (parse_year(t) is not None or column_kind(t) != "budget" or bool(re.search(r"budget|år\b", t, re.I)))
 
 
+def _year_like(text: str) -> bool:
+    """A header cell that parses as a number is a year only if the number is one: '2 026', not '2 012 345 kr'."""
+    amount = parse_cell(text)
+    if not isinstance(amount, Amount):
+        return True
+    return not amount.unit and not amount.flags and amount.value == parse_year(text) and amount.value > 0
+
+
 def grid_from_block(doc: Document, block: Block, title: str, caption: str, year_hint: Optional[int]) -> Optional[Grid]:
     rows_cells = [cells_of(line) for line in block.lines]
     if not rows_cells:
@@ -158,8 +166,7 @@ def grid_from_block(doc: Document, block: Block, title: str, caption: str, year_
     body_start = 0
     first = rows_cells[0]
     value_cells = [c for c in first[1:] if c[2].strip()]
-    if value_cells and all(_is_header_cell(c[2]) and not isinstance(parse_cell(c[2]), Amount) or
-                           (parse_year(c[2]) is not None and len(c[2].strip()) <= 14)
+    if value_cells and all(_is_header_cell(c[2]) and (not isinstance(parse_cell(c[2]), Amount) or _year_like(c[2]))
                            for c in value_cells):
         for idx in range(1, width):
             cell = first[idx] if idx < len(first) else None

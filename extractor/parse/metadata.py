@@ -71,12 +71,17 @@ def content_start(text: str) -> int:
     return m.end() if m else 0
 
 
+# Municipalities whose name ends in -å: their genitive ends in -ås like Borås or Västerås does.
+PLACES_IN_A = {"luleå", "piteå", "skellefteå", "umeå", "ånge"}
+
+
 def place_key(place: str, genitive: bool) -> str:
     place = re.sub(r"\s+", " ", place.strip())
     if place.isupper():
         place = " ".join(w.capitalize() for w in place.split())
-    # "Lunds samordningsförbund" -> Lund; place names ending in -ås/-ss keep their s (Borås)
-    if genitive and place.endswith("s") and not place.endswith(("ås", "ss", "us")):
+    # "Lunds samordningsförbund" -> Lund; place names ending in -ås/-ss keep their s (Borås),
+    # unless the name without it is a place ending in -å ("Piteås" -> Piteå)
+    if genitive and place.endswith("s") and (not place.endswith(("ås", "ss", "us")) or place[:-1].lower() in PLACES_IN_A):
         place = place[:-1]
     return PLACE_ALIASES.get(place.lower(), place)
 

@@ -36,7 +36,8 @@ CELL_RE = re.compile(
 )
 EMPTY_RE = re.compile(rf"^\s*(?:[{MINUS}]+\s*(?:{_UNIT_ALT})?|(?:{_UNIT_ALT})\s*[{MINUS}]+|0?:-|)\s*$", re.I)
 PERCENT_RE = re.compile(rf"^\s*(?:[{MINUS}]{_SP}?)?\d+(?:[,.]\d+)?{_SP}?%\s*$")
-YEAR_RE = re.compile(rf"(?<!\d)(?:19|20)\d{{2}}(?!\d)|(?<!\d)2{_SP}0\d{{2}}(?!\d)")
+# "2 026" is a year typed with a thousands space, but not the head of "2 012 345".
+YEAR_RE = re.compile(rf"(?<!\d)(?:19|20)\d{{2}}(?!\d)|(?<!\d)(?<!\d{_SP})2{_SP}0\d{{2}}(?!\d)(?!{_SP}\d)")
 
 
 @dataclass
