@@ -127,12 +127,17 @@ def association(text: str, start: int, members_span: Optional[tuple[int, int]], 
     return canonical_name(best), aliases, (first[1], first[2])
 
 
+MEMBER_HINT = re.compile(r"försäkringskassa|arbetsförmedling|region|landsting|kommun", re.I)
+
+
 def members(text: str, start: int) -> tuple[list[tuple[nlp.Found, int]], Optional[tuple[int, int]]]:
     """The members named in the plan's members sentence (the sentence naming most member
     organisations, with a cue word such as 'medlemmar' or 'parter' counting double)."""
     best, best_score, best_span = [], 0.0, None
     body = text[start:]
     for s in nlp.sentences(body):
+        if not MEMBER_HINT.search(s.text):
+            continue  # cheap test first: most sentences name no member organisation
         found = nlp.members_in(s.text)
         names = {f.text for f in found}
         if not names:
