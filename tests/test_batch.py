@@ -309,3 +309,24 @@ def test_import_progress_bar_names_the_current_file(tmp_path, plans):
 def test_workers_option(tmp_path):
     assert invoke("import", "--workers", "0", "x").exit_code == 2
     assert "--workers" in invoke("import", "--help").stdout
+
+
+def test_a_file_that_fails_again_is_listed_once(tmp_path):
+    from click.testing import CliRunner
+
+    from pipeline import cli
+
+    bad = tmp_path / "in" / "noise.pdf"
+    bad.parent.mkdir()
+    bad.write_bytes(b"not a pdf at all " * 50)
+    db = str(tmp_path / "f.db")
+    runner = CliRunner()
+    for _ in range(2):
+        result = runner.invoke(cli, ["import", str(bad.parent), "--db", db, "--workers", "1", "--no-progress"])
+        assert result.exit_code == 1
+        assert "not a PDF" in result.output
+    listed = runner.invoke(cli, ["import", "--failed", "--db", db, "--format", "json"])
+    import json
+
+    rows = json.loads(listed.output)
+    assert [r["path"] for r in rows] == [str(bad)]

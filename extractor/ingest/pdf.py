@@ -142,6 +142,8 @@ class Page:
 # -- reading ---------------------------------------------------------------------------------
 def read(path: Path, data: bytes, settings: Settings = SETTINGS) -> list[Page]:
     """Words and ruled tables of every page. Raises PdfError and its subclasses."""
+    if b"%PDF-" not in data[:1024]:
+        raise PdfError(path, "not a PDF (no %PDF header), though its name says so")
     if b"%%EOF" not in data[-settings.eof_window:]:
         raise PdfError(path, "PDF is truncated or damaged (no %%EOF marker at its end)")
     try:

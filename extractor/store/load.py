@@ -175,7 +175,9 @@ def load_plan(engine: Engine, plan: PlanDocument, replace: bool = False, text: O
 
 @retry_locked
 def record_failure(engine: Engine, path: str | Path, reason: str) -> None:
+    """Remember why ``path`` failed; a later failure of the same path replaces the earlier one."""
     with write_transaction(engine) as session:
+        session.execute(delete(m.Failure).where(m.Failure.path == str(path)))
         session.add(m.Failure(path=str(path), reason=reason))
 
 
