@@ -20,8 +20,7 @@ from tqdm import tqdm
 from extractor import audit, layout, report
 from extractor.errors import ExtractionError, NotAPlan
 from extractor.ingest import is_candidate, load
-from extractor import sections as section_tree
-from extractor.parse import budget, goals, metadata, projects
+from extractor.parse import budget
 from extractor.store import query as store_query
 from extractor.store import batch, export
 from extractor.store.load import open_store
@@ -32,6 +31,10 @@ DEFAULT_DB = "finsam.db"
 
 def run(path: str | Path) -> PlanDocument:
     """Read one plan and return everything extracted from it. Raises ExtractionError."""
+    # the language stages load spaCy: imported here so the query commands start fast
+    from extractor import sections as section_tree
+    from extractor.parse import goals, metadata, projects
+
     doc = load(path)
     blocks = layout.segment(doc)
     tables = budget.parse_tables(doc, blocks)
