@@ -125,6 +125,9 @@ def _strip(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip()
 
 
+NOT_A_TITLE = re.compile(r"kommentar|^noter?\b", re.I)
+
+
 def caption_before(doc: Document, blocks: list[Block], index: int, limit: int = 3, reach: int = 8) -> tuple[str, str]:
     """(title, caption) from the blocks before a table: the nearest heading is the title,
     the text of the last few blocks the caption (where units and years are stated)."""
@@ -137,6 +140,8 @@ def caption_before(doc: Document, blocks: list[Block], index: int, limit: int = 
         if n < limit:
             texts.append(t)
         if (b.kind == "heading" or (b.kind == "list_item" and len(t) < 60 and not t.endswith((".", ",")))) and len(t) < 120:
+            if NOT_A_TITLE.search(t):
+                continue  # "Budgetkommentar" heads the prose about the table, not the table
             title = t
             break
     texts.reverse()

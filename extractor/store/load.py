@@ -34,10 +34,11 @@ T = TypeVar("T")
 # Waits (seconds) between tries when SQLite still says "database is locked" after its busy timeout.
 LOCKED_RETRY_WAITS = (0.1, 0.5, 1.0, 2.0, 5.0)
 
+# busy_timeout first: switching a new file to WAL needs a lock another import may hold.
 SQLITE_PRAGMAS = (
+    "PRAGMA busy_timeout=30000",
     "PRAGMA foreign_keys=ON",
     "PRAGMA journal_mode=WAL",
-    "PRAGMA busy_timeout=30000",
 )
 
 
@@ -49,7 +50,14 @@ def casefold(value: Optional[str]) -> Optional[str]:
 def _on_sqlite_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
     cursor = dbapi_conn.cursor()
     for pragma in SQLITE_PRAGMAS:
-        cursor.execute(pragma)
+        for wait in (*LOCKED_RETRY_WAITS, None):
+            try:
+                cursor.execute(pragma)
+                break
+            except sqlite3.OperationalError as exc:  # SQLite may refuse the WAL switch at once when busy
+                if wait is None or "locked" not in str(exc):
+                    raise
+                time.sleep(wait)
     cursor.close()
     dbapi_conn.create_function("casefold", 1, casefold, deterministic=True)
 
@@ -72,7 +80,7 @@ def open_store(db: str | Path) -> Engine:
     return engine
 
 
-def create_tables(engine: Engine, attempts: int = 3) -> None:
+def create_tables(engine: Engine, attempts: int = 6) -> None:
     """Create missing tables. Two imports starting at once may race to create the
     same table (SQLite runs DDL outside the transaction): the loser tries again."""
     for attempt in range(attempts):
@@ -83,8 +91,10 @@ def create_tables(engine: Engine, attempts: int = 3) -> None:
                 m.create_fts(conn)
             return
         except OperationalError as exc:
-            if not ("already exists" in str(exc) or "duplicate column" in str(exc)) or attempt == attempts - 1:
+            racing = "already exists" in str(exc) or "duplicate column" in str(exc) or is_locked(exc)
+            if not racing or attempt == attempts - 1:
                 raise
+            time.sleep(LOCKED_RETRY_WAITS[min(attempt, len(LOCKED_RETRY_WAITS) - 1)])
 
 
 def add_missing_columns(conn) -> None:
