@@ -346,3 +346,22 @@ def test_text_search_without_fts_falls_back_to_substrings(engine):
     assert [p["name"] for p in query.projects(engine, text="REHABILITERING")] == ["Samverkansteam"]
     assert [p["name"] for p in query.projects(engine, text="kumla")] == ["Steget vidare"]
     assert [g["text"] for g in query.goals(engine, text="samverkan")] == ["Öka samverkan mellan parterna"]
+
+
+def test_each_goal_stored_once_also_when_it_belongs_to_a_project(tmp_path):
+    """Sydnärke 2016 states goals inside its projects: the store keeps each goal once, with its project."""
+    import pipeline
+    from extractor.store.load import load_plan, open_store
+    from extractor.store import query
+    from tests.conftest import CORPUS
+
+    plan = pipeline.run(CORPUS / "001_012a687b5704bc5b.txt")
+    assert any(g.project for g in plan.goals)
+    engine = open_store(tmp_path / "g.db")
+    load_plan(engine, plan)
+    stored = query.goals(engine)
+    assert len(stored) == len(plan.goals)
+    keys = [(g["text"], g.get("span_start")) for g in stored]
+    assert len(set(keys)) == len(keys)
+    by_project = sum(1 for g in stored if g.get("project"))
+    assert by_project == sum(1 for g in plan.goals if g.project)

@@ -226,7 +226,10 @@ def to_rows(plan: PlanDocument, text: Optional[str] = None) -> m.Document:
     doc.budget_tables = [table_rows(doc, plan, i, t) for i, t in enumerate(plan.budget_tables)]
     doc.findings = [finding_row(doc, f) for f in plan.findings]
     doc.projects = [project_row(doc, p) for p in plan.projects]
-    doc.goals = [goal_row(g) for g in plan.goals] + [g for p in doc.projects for g in p.goals]
+    # a project's goals are in plan.goals too (with .project set): store each goal once, under its project
+    project_names = {p.name for p in plan.projects if p.goals}
+    doc.goals = [goal_row(g) for g in plan.goals if g.project not in project_names] + \
+        [g for p in doc.projects for g in p.goals]
     return doc
 
 
