@@ -53,6 +53,7 @@ def run(path: str | Path) -> PlanDocument:
     plan.goals = goals.extract(doc, tree, plan.projects, start)
     goals.attach(plan.goals, plan.projects)
     projects.link_budget_rows(plan.projects, tables)
+    projects.amounts_from_budget(plan.projects, tables, plan.plan_year)
     return plan
 
 

@@ -79,3 +79,14 @@ def test_lund_2024_preliminary_year_and_decimal_tkr():
     assert (region.cells[0].raw, region.cells[0].amount_sek) == ("1 842,5", 1_842_500)
     assert row(t, "Sparade medel").role == "opening"
     assert row(t, "Tillgängliga medel").is_total
+
+
+def test_projects_without_a_stated_amount_take_the_plan_years_budget_row():
+    by_name = {p.name: p for p in plan("004_034b970862004510").projects}
+    assert (by_name["USB"].amount_sek, by_name["USB"].budget_rows) == (1_380_000, ["IRIS USB"])
+    assert "budget 2024" in by_name["USB"].amount_raw
+    dalarna = {p.name: p.amount_sek for p in plan("003_336f07384b85b2b9").projects}
+    assert dalarna["Samverkansteam Avesta"] == 2_720_000  # the cost centre's total for 2019
+    assert dalarna["Samverkansteam Säter"] == 1_730_000
+    sydnarke = {p.name: p for p in plan("001_012a687b5704bc5b").projects}
+    assert (sydnarke["På väg"].amount_sek, sydnarke["På väg"].amount_raw) == (1_210_000, "Max 1 210 000 kr.")

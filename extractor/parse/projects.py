@@ -359,3 +359,30 @@ def link_budget_rows(projects: list[Project], tables: list[BudgetTable]) -> None
             r.project = best.name
             if r.label not in best.budget_rows:
                 best.budget_rows.append(r.label)
+
+
+def amounts_from_budget(projects: list[Project], tables: list[BudgetTable], year: Optional[int]) -> None:
+    """A project whose text states no amount gets the plan year's figure of the budget rows that fund it.
+
+    A linked row that heads a group of rows (a cost centre such as ``35 000 Samverkansteam Avesta``)
+    stands for the group's total row. ``amount_raw`` says where the amount comes from."""
+    if year is None:
+        return
+    for p in projects:
+        if p.amount_sek is not None:
+            continue
+        total, raws = 0.0, []
+        for table in tables:
+            for i, row in enumerate(table.rows):
+                if row.project != p.name:
+                    continue
+                source = row
+                if row.role == "header":
+                    source = next((r for r in table.rows[i + 1 :] if r.is_total and (r.code == row.code or not row.code)), row)
+                for cell in source.cells:
+                    if cell.year == year and cell.amount_sek is not None and cell.kind != "total":
+                        total += abs(cell.amount_sek)
+                        raws.append(f"{cell.raw} {cell.unit} ({row.label}, budget {year})")
+        if raws:
+            p.amount_sek = int(total) if float(total).is_integer() else total
+            p.amount_raw = "; ".join(raws)
