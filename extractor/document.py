@@ -76,11 +76,11 @@ class Document:
             return Span(start=start, end=end, page=self.page_of(start))
         page = hits[0].page
         same = [w for w in hits if w.page == page]
-        box = (
-            min(w.box[0] for w in same),
-            min(w.box[1] for w in same),
-            max(w.box[2] for w in same),
-            max(w.box[3] for w in same),
+        box = (  # PDF points; a hundredth of a point is far below what a reader can see
+            round(min(w.box[0] for w in same), 2),
+            round(min(w.box[1] for w in same), 2),
+            round(max(w.box[2] for w in same), 2),
+            round(max(w.box[3] for w in same), 2),
         )
         return Span(start=start, end=end, page=page, box=box)
 
