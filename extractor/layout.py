@@ -55,6 +55,51 @@ def _is_space_table_line(text: str) -> bool:
     return len(parts) >= 2 and bool(re.search(r"\d", " ".join(parts[1:]))) and "  " in text.strip()
 
 
+def _bridges_space_table(lines: list[Line], j: int, group: list[Line]) -> bool:
+    """A short label line ("Intäkter") between rows of a space-aligned table belongs to it."""
+    t = lines[j].text
+    if not group or "\t" in group[0].text or len(t.strip()) > 60 or "  " in t.strip():
+        return False
+    return j + 1 < len(lines) and _is_space_table_line(lines[j + 1].text)
+
+
+def aligned_cells(lines: list[Line]) -> list[list[tuple[int, int, str]]]:
+    """Cells of a space-aligned table placed in columns by where they stand on the line.
+
+    Column ranges are the union of the value cells' character ranges across lines (numbers
+    align on their right edge, headers span them), so a row with a missing value, or a
+    header row indented to the first value column, still gets each cell in its column.
+    Returns, per line, [label, value column 1, value column 2, ...]; missing cells are empty."""
+    cells = [cells_of(line) for line in lines]
+    label_edge = min((c[0][0] - l.start for c, l in zip(cells, lines) if c and len(c) > 1 and
+                      not re.search(r"\d", c[0][2])), default=0)
+    spans: list[list[int]] = []
+    for line, row in zip(lines, cells):
+        for s, e, t in row:
+            a, b = s - line.start, e - line.start
+            if a <= label_edge and not re.fullmatch(r"[-−–\d\s.,%*]+(?:\s*t?\s?kr)?", t):
+                continue  # the label
+            spans.append([a, b])
+    columns: list[list[int]] = []
+    for a, b in sorted(spans):
+        if columns and a <= columns[-1][1]:
+            columns[-1][1] = max(columns[-1][1], b)
+        else:
+            columns.append([a, b])
+    out = []
+    for line, row in zip(lines, cells):
+        placed: list[tuple[int, int, str]] = [(line.start, line.start, "")] + [(line.end, line.end, "")] * len(columns)
+        for s, e, t in row:
+            a, b = s - line.start, e - line.start
+            col = next((k for k, (x, y) in enumerate(columns) if a < y and b > x), None)
+            if col is None:
+                placed[0] = (s, e, t)
+            else:
+                placed[col + 1] = (s, e, t)
+        out.append(placed)
+    return out
+
+
 def _is_toc(lines: list[Line], previous_text: str) -> bool:
     nums = []
     for l in lines:
@@ -96,9 +141,13 @@ def segment(doc: Document) -> list[Block]:
         if "\t" in text or _is_space_table_line(text):
             j = i
             group: list[Line] = []
-            while j < len(lines) and lines[j].text.strip() and ("\t" in lines[j].text or _is_space_table_line(lines[j].text)):
-                group.append(lines[j])
-                j += 1
+            while j < len(lines) and lines[j].text.strip():
+                t = lines[j].text
+                if "\t" in t or _is_space_table_line(t) or _bridges_space_table(lines, j, group):
+                    group.append(lines[j])
+                    j += 1
+                    continue
+                break
             prev = blocks[-1].text(doc) if blocks else ""
             kind = "toc" if _is_toc(group, prev) else "table"
             blocks.append(Block(kind, group[0].start, group[-1].end, group))

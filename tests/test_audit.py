@@ -152,3 +152,29 @@ def test_flattened_table_totals_decide_ambiguous_runs(tmp_path):
     sale = next(r for r in table.rows if r.label.startswith("Intäkter (försäljning)"))
     assert [(c.year, c.amount_sek) for c in sale.cells] == [(2020, -20_000)]
     assert problems(plan) == []
+
+
+def test_space_aligned_table_as_pdftotext_lays_it_out(tmp_path):
+    """Section lines without figures inside the table, a header indented to the value columns,
+    and a row with a missing value keep every cell in its column."""
+    plan = run_text(tmp_path, """
+                                           Budget 2022     Budget 2023
+        Intäkter (tkr)
+        Försäkringskassan                        1 000           1 000
+        Region Västra Götaland                     500             500
+        Kommunen                                   500             500
+        Summa intäkter                           2 000           2 000
+        Kostnader
+        Projekt Alfa                             1 200
+        Administration                             600             600
+        Summa kostnader                          1 800             600
+        Resultat                                   200           1 400
+    """)
+    assert len(plan.budget_tables) == 1
+    table = plan.budget_tables[0]
+    assert table.layout == "space" and table.unit == "tkr"
+    assert [(c.label, c.year) for c in table.columns] == [("Budget 2022", 2022), ("Budget 2023", 2023)]
+    alfa = next(r for r in table.rows if r.label == "Projekt Alfa")
+    assert [(c.year, c.amount_sek) for c in alfa.cells] == [(2022, 1_200_000)]
+    assert next(r for r in table.rows if r.label == "Kostnader").role == "header"
+    assert problems(plan) == []

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from extractor.document import Document
-from extractor.layout import Block, cells_of
+from extractor.layout import Block, aligned_cells, cells_of
 from extractor.parse import numbers
 from extractor.parse.numbers import Amount, parse_cell, parse_year
 from schemas import BudgetRow, BudgetTable, Cell, Column
@@ -163,7 +163,8 @@ def _year_like(text: str) -> bool:
 
 
 def grid_from_block(doc: Document, block: Block, title: str, caption: str, year_hint: Optional[int]) -> Optional[Grid]:
-    rows_cells = [cells_of(line) for line in block.lines]
+    spaced = not any("\t" in line.text for line in block.lines)
+    rows_cells = aligned_cells(block.lines) if spaced else [cells_of(line) for line in block.lines]
     if not rows_cells:
         return None
     width = max(len(r) for r in rows_cells)
