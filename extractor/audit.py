@@ -161,7 +161,7 @@ def check_sums_and_results(ctx: Context) -> None:
             items.append(Item(r_index, stated, row.section, row.role))
             last_result = len(items) - 1
             boundary = len(items)
-        elif row.role == "closing" and not RESULT_LIKE.search(row.label):
+        elif row.role == "closing":
             opening = next((it for it in reversed(items) if it.role == "opening"), None)
             result = next((it for it in reversed(items) if it.role == "result"), None)
             if opening and result:
@@ -172,9 +172,6 @@ def check_sums_and_results(ctx: Context) -> None:
             items.append(Item(r_index, stated, row.section, row.role, consumed=True))
         else:
             items.append(Item(r_index, stated, row.section, row.role))
-
-
-RESULT_LIKE = re.compile(r"resultat|medel till förfogande", re.I)
 
 
 def _sum_candidates(row: BudgetRow, items: list[Item], markers: list[int], boundary: int, last_result: int) -> list[list[Item]]:

@@ -2,9 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from extractor.parse.numbers import (
-    Amount, Group, TOKEN_RE, all_segmentations, find_unit, group_value, parse_cell, parse_year, unit_factor, year_range,
-)
+from extractor.parse.flattened import readings, to_groups, tokenize
+from extractor.parse.numbers import Amount, find_unit, group_value, parse_cell, parse_year, unit_factor, year_range
 
 
 @pytest.mark.parametrize("cell, value, raw, unit, flags", [
@@ -69,17 +68,17 @@ def test_units_and_factors():
 
 
 def _groups(text):
-    return [Group(m.group("group"), m.start(), m.end(), bool(m.group("sign")), m.group("flags") or "")
-            for m in TOKEN_RE.finditer(text)]
+    groups, _empties = to_groups(tokenize(text, 0))
+    return groups
 
 
 def test_ambiguous_digit_runs_offer_every_reading():
     gs = _groups("1 730 600")
-    readings = {tuple(int(group_value(gs, a, b)) for a, b in seg) for seg in all_segmentations(gs, 2)}
-    assert readings == {(1730, 600), (1, 730600), (1730600,)}
+    found = {tuple(int(group_value(gs, a, b)) for a, b in seg) for seg in readings(gs, 2)}
+    assert found == {(1730, 600), (1, 730600), (1730600,)}
 
 
 def test_unambiguous_runs_have_one_reading_per_count():
     gs = _groups("6 734 7 464 6 764 2 461*")
-    readings = [tuple(int(group_value(gs, a, b)) for a, b in seg) for seg in all_segmentations(gs, 4)]
-    assert readings == [(6734, 7464, 6764, 2461)]
+    found = [tuple(int(group_value(gs, a, b)) for a, b in seg) for seg in readings(gs, 4)]
+    assert found == [(6734, 7464, 6764, 2461)]

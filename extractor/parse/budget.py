@@ -54,7 +54,6 @@ OF_WHICH_RE = re.compile(r"^\s*(?:därav|varav)\b", re.I)
 OPENING_RE = re.compile(r"vid årets ingång|ingående|ack\.?\s*res|föreg\.? år|sparade medel|från tidigare år|årets början", re.I)
 CLOSING_RE = re.compile(r"vid årets utgång|utgående|31/12|medel till förfogande|årets slut", re.I)
 RESULT_RE = re.compile(r"resultat|medel till förfogande|nettokostnad", re.I)
-MEMBER_INCOME_RE = re.compile(r"försäkringskassan|arbetsförmedlingen|staten|region|landsting|kommun|esf|räntor", re.I)
 
 
 # -- the intermediate grid --------------------------------------------------------
@@ -72,8 +71,6 @@ class GridRow:
     end: int
     values: dict[int, ValueCell] = field(default_factory=dict)  # column index -> value
     code: Optional[str] = None
-    unit: Optional[str] = None  # a unit row ("t kr") sets the unit of its columns
-    italic: bool = False
     kind: Optional[str] = None  # in a table whose rows are years, the kind of this row's figures
     blank_cells: int = 0  # cells printed as empty ("-", "- kr"): a row, not a heading
     # alternatives for a flattened row whose digit run is ambiguous: list of value dicts
@@ -185,8 +182,8 @@ def grid_from_block(doc: Document, block: Block, title: str, caption: str, year_
         year = caption_years[-1] if caption_years else year_hint
         for idx in range(1, width):
             columns.append(GridColumn("", year if idx == 1 else None, "budget"))
-    layout_kind = "tab" if any("\t" in line.text for line in block.lines) else "space"
-    grid = Grid(title=title, caption=caption, start=block.start, end=block.end, layout=layout_kind, columns=columns, rows=[],
+    grid = Grid(title=title, caption=caption, start=block.start, end=block.end, layout="space" if spaced else "tab",
+                columns=columns, rows=[],
                 unit=None, balance=bool(re.search(r"balans", title + " " + caption, re.I)))
     percent_cols: set[int] = set()
     all_units: list[str] = []
@@ -194,7 +191,6 @@ def grid_from_block(doc: Document, block: Block, title: str, caption: str, year_
         label_cell = cells[0]
         label = _strip(label_cell[2])
         row = GridRow(label=label, start=label_cell[0], end=cells[-1][1])
-        row.italic = bool(doc.marks_in(label_cell[0], label_cell[1], "italic")) if label else False
         units = []
         for idx, (s, e, t) in enumerate(cells[1:], start=0):
             if idx >= len(columns):
@@ -209,9 +205,8 @@ def grid_from_block(doc: Document, block: Block, title: str, caption: str, year_
                 row.blank_cells += 1
             elif parsed == "percent":
                 percent_cols.add(idx)
-            elif parsed == "text" and numbers.find_unit(t) and not re.search(r"\d", t):
-                units.append(numbers.find_unit(t))
-                row.unit = numbers.find_unit(t)
+            elif parsed == "text" and not re.search(r"\d", t) and (unit := numbers.find_unit(t)):
+                units.append(unit)  # a unit row ("Intäkter  t kr  t kr")
         if not row.label and not row.values:
             continue
         grid.rows.append(row)

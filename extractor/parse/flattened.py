@@ -256,11 +256,10 @@ def _label_rows(doc: Document, tokens: list[Tok], anchor: int, body: int, years:
 
 def _peel_code(nums: list[Tok]):
     """The trailing account or cost-centre code of a number run: ('10 000', start) or ('47', start)."""
-    plain = [t for t in nums]
-    if len(plain) >= 2 and re.fullmatch(r"\d{2}", plain[-2].text) and plain[-1].text == "000":
-        return plain[:-2], (f"{plain[-2].text} 000", plain[-2].start)
-    if plain and re.fullmatch(r"\d{2}", plain[-1].text):
-        return plain[:-1], (plain[-1].text, plain[-1].start)
+    if len(nums) >= 2 and re.fullmatch(r"\d{2}", nums[-2].text) and nums[-1].text == "000":
+        return nums[:-2], (f"{nums[-2].text} 000", nums[-2].start)
+    if nums and re.fullmatch(r"\d{2}", nums[-1].text):
+        return nums[:-1], (nums[-1].text, nums[-1].start)
     return nums, None
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import product
 from typing import Iterator, Optional
 
 SPACES = " \u00a0\u202f\u2009\u2007"
@@ -126,11 +125,6 @@ def year_range(text: str) -> list[int]:
 # A run such as "1 730 600" is a sequence of digit groups; which groups belong
 # together is ambiguous once the table's cell borders are lost.
 
-TOKEN_RE = re.compile(
-    rf"(?P<sign>[{MINUS}](?:{_SP})?)?(?P<group>\d+(?:,\d+)?)(?P<flags>\*{{1,3}})?"
-)
-
-
 @dataclass
 class Group:
     text: str
@@ -204,14 +198,7 @@ def group_value(groups: list[Group], first: int, last: int) -> Decimal:
     return total
 
 
-def all_segmentations(groups: list[Group], max_count: int) -> list[list[tuple[int, int]]]:
-    out = []
-    for c in range(1, max_count + 1):
-        out.extend(segmentations(groups, c))
-    return out
-
-
 __all__ = [
     "Amount", "Group", "parse_cell", "parse_year", "years_in", "year_range", "find_unit", "unit_factor",
-    "number_value", "segmentations", "group_value", "all_segmentations", "TOKEN_RE", "UNITS", "product",
+    "number_value", "segmentations", "group_value", "UNITS",
 ]
