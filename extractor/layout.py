@@ -18,6 +18,10 @@ from extractor.document import Document, Line
 TOC_HEADINGS = ("innehållsförteckning", "innehåll", "innehållsförtekning")
 SPACE_SPLIT = re.compile(r"\s{2,}|\t")
 LIST_ITEM = re.compile(r"^\s*(?:[-–•*✓]|\d{1,2}[.)])\s+")
+PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+RULE_LINE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-{0,}:?\s*\|?\s*$|^\s*\|?\s*:?-{3,}:?\s*\|?\s*$")
+LEADER = re.compile(r"\s*(?:\.{4,}|…{2,}|_{4,})\s*")  # dot leaders between a label and its figure
+LEADER_LINE = re.compile(r"^\s*\S.*?(?:\.{4,}|…{2,}|_{4,})\s*[-−–(]?\s*\d")
 NUMBERED_HEADING = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2})*)\.?\s*([A-ZÅÄÖ][^\t]{0,120})$")
 
 
@@ -34,8 +38,33 @@ class Block:
         return doc.text[self.start : self.end]
 
 
+def is_rule_line(text: str) -> bool:
+    """A markdown table's rule under its header (``|---|---:|``): part of the table, no cells."""
+    return "-" in text and bool(RULE_LINE.match(text))
+
+
+def _split_at(line: Line, pattern: re.Pattern[str]) -> list[tuple[int, int, str]]:
+    """Cells between the separators ``pattern`` finds, each trimmed, in document offsets."""
+    out = []
+    pos = 0
+    for m in list(pattern.finditer(line.text)) + [None]:
+        end = m.start() if m else len(line.text)
+        part = line.text[pos:end]
+        lead = len(part) - len(part.lstrip())
+        out.append((line.start + pos + lead, line.start + pos + len(part.rstrip()), part.strip()))
+        pos = m.end() if m else end
+    return out
+
+
 def cells_of(line: Line) -> list[tuple[int, int, str]]:
     """Cells of a table line as (start, end, text) in document offsets."""
+    if PIPE_ROW.match(line.text):
+        inner = line.text.strip()
+        first = line.text.index("|")
+        cells = _split_at(Line(line.start + first + 1, line.start + first + len(inner) - 1, inner[1:-1]), re.compile(r"\|"))
+        return cells
+    if "\t" not in line.text and LEADER_LINE.match(line.text):
+        return _split_at(line, LEADER)
     sep = "\t" if "\t" in line.text else None
     out = []
     pos = 0
@@ -50,17 +79,28 @@ def cells_of(line: Line) -> list[tuple[int, int, str]]:
     return out
 
 
+def is_table_line(text: str) -> bool:
+    return "\t" in text or bool(PIPE_ROW.match(text)) or is_rule_line(text) or bool(LEADER_LINE.match(text)) \
+        or _is_space_table_line(text)
+
+
 def _is_space_table_line(text: str) -> bool:
     parts = [p for p in SPACE_SPLIT.split(text.strip()) if p]
     return len(parts) >= 2 and bool(re.search(r"\d", " ".join(parts[1:]))) and "  " in text.strip()
 
 
 def _bridges_space_table(lines: list[Line], j: int, group: list[Line]) -> bool:
-    """A short label line ("Intäkter") between rows of a space-aligned table belongs to it."""
-    t = lines[j].text
-    if not group or "\t" in group[0].text or len(t.strip()) > 60 or "  " in t.strip():
+    """A short label line ("Intäkter", or the rest of a wrapped label) between rows of a table belongs to it;
+    so does a header of column names over the first row."""
+    t = lines[j].text.strip()
+    if len(t) > 70 or t.endswith((".", ":", ";")) or LIST_ITEM.match(t):
         return False
-    return j + 1 < len(lines) and _is_space_table_line(lines[j + 1].text)
+    nxt = j + 1
+    if nxt >= len(lines) or not is_table_line(lines[nxt].text):
+        return False
+    if not group:
+        return len(SPACE_SPLIT.split(t)) >= 3  # "Insats   Huvudman   Period   Belopp"
+    return "  " not in t or _is_space_table_line(lines[nxt].text)
 
 
 def aligned_cells(lines: list[Line]) -> list[list[tuple[int, int, str]]]:
@@ -138,12 +178,12 @@ def segment(doc: Document) -> list[Block]:
         if not text.strip():
             i += 1
             continue
-        if "\t" in text or _is_space_table_line(text):
+        if is_table_line(text) or _bridges_space_table(lines, i, []):
             j = i
             group: list[Line] = []
             while j < len(lines) and lines[j].text.strip():
                 t = lines[j].text
-                if "\t" in t or _is_space_table_line(t) or _bridges_space_table(lines, j, group):
+                if is_table_line(t) or _bridges_space_table(lines, j, group):
                     group.append(lines[j])
                     j += 1
                     continue

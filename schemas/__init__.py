@@ -55,6 +55,9 @@ class Cell(BaseModel):
     amount_sek: Optional[Number] = Field(description="kronor as printed, sign included")
     raw: str
     unit: str = "kr"
+    unit_source: Literal["cell", "column", "header", "row", "caption", "document"] = Field(
+        default="document", description="where the unit was printed: in the cell, its column's header, the table's "
+        "header, a unit row, the caption, or the document's default (kronor)")
     flags: list[str] = Field(default_factory=list, description="footnote marks such as '*' or '**'")
     span: Span
 

@@ -14,100 +14,35 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Optional
 
+from extractor import vocab
 from extractor.document import Document
-from extractor.layout import Block, aligned_cells, cells_of
+from extractor.layout import Block
 from extractor.parse import numbers
-from extractor.parse.numbers import Amount, parse_cell, parse_year
+from extractor.parse.grid import AMOUNT_KINDS, Grid, GridColumn, GridRow, ValueCell, column_kind  # noqa: F401
+from extractor.parse.lines import grid_from_block
 from schemas import BudgetRow, BudgetTable, Cell, Column
 
-# -- lexicons -------------------------------------------------------------------
-# Column header words -> column kind.
-COLUMN_KINDS = [
-    (re.compile(r"utfall|bokslut|redovisat|verkligt", re.I), "actual"),
-    (re.compile(r"prognos|prel\b|prel\.|preliminär", re.I), "forecast"),
-    (re.compile(r"totalt|summa|total\b", re.I), "total"),
-    (re.compile(r"eget kapital|\bek\b", re.I), "equity"),
-    (re.compile(r"tilldelning|medlemsavgift|bidrag", re.I), "allocation"),
-    (re.compile(r"önskemål", re.I), "wish"),
-    (re.compile(r"budget|plan\b", re.I), "budget"),
-]
-COLUMN_KIND_NAMES = {"budget", "actual", "forecast", "wish", "allocation", "equity", "total", "value"}
-# Footnote legends such as "(* = prognos, ** = önskemål)" -> cell kinds.
+# -- row vocabulary, derived from the tables in ``vocab`` -------------------------------
 LEGEND_RE = re.compile(r"(\*{1,3})\s*=\s*([a-zåäö]+)", re.I)
-LEGEND_KINDS = {"prognos": "forecast", "önskemål": "wish", "utfall": "actual", "budget": "budget"}
+LEGEND_KINDS = vocab.LEGEND_KINDS
 
-INCOME_RE = re.compile(r"intäkt|medlemsavgift|driftbidrag|medelstilldelning|tilldelning|bidrag från", re.I)
-# Row label words -> section. Order matters: the first match wins.
-SECTION_WORDS = [
-    ("result", re.compile(r"resultat|medel till förfogande|nettokostnad|överskott|underskott", re.I)),
-    ("equity", re.compile(r"eget kapital|\bek\b|sparade medel|ack\.?\s*res|ackumulerad|balanserad|föreg\.? år", re.I)),
-    ("liabilities", re.compile(r"skulder", re.I)),
-    ("income", INCOME_RE),
-    ("cost", re.compile(r"kostnad|utgift|insatser|kansli|administration|projekt", re.I)),
-    ("assets", re.compile(r"tillgångar|fordringar|^kassa\b|\bbank\b", re.I)),
-]
-TOTAL_RE = re.compile(r"^\s*(?:summa|totalt|totala|total)\b|\b(?:totalt|summa)\s*$|tillgängliga medel|rörelsens kostnader|\btotalt\b", re.I)
-OF_WHICH_RE = re.compile(r"^\s*(?:därav|varav)\b", re.I)
-OPENING_RE = re.compile(r"vid årets ingång|ingående|ack\.?\s*res|föreg\.? år|sparade medel|från tidigare år|årets början", re.I)
-CLOSING_RE = re.compile(r"vid årets utgång|utgående|31/12|medel till förfogande|årets slut", re.I)
-RESULT_RE = re.compile(r"resultat|medel till förfogande|nettokostnad", re.I)
-
-
-# -- the intermediate grid --------------------------------------------------------
-@dataclass
-class ValueCell:
-    start: int
-    end: int
-    amount: Amount
-
-
-@dataclass
-class GridRow:
-    label: str
-    start: int
-    end: int
-    values: dict[int, ValueCell] = field(default_factory=dict)  # column index -> value
-    code: Optional[str] = None
-    kind: Optional[str] = None  # in a table whose rows are years, the kind of this row's figures
-    blank_cells: int = 0  # cells printed as empty ("-", "- kr"): a row, not a heading
-    # alternatives for a flattened row whose digit run is ambiguous: list of value dicts
-    alternatives: list[dict[int, ValueCell]] = field(default_factory=list)
-
-
-@dataclass
-class GridColumn:
-    label: str
-    year: Optional[int]
-    kind: str
-    start: Optional[int] = None
-    end: Optional[int] = None
-
-
-@dataclass
-class Grid:
-    title: str
-    caption: str
-    start: int
-    end: int
-    layout: str
-    columns: list[GridColumn]
-    rows: list[GridRow]
-    unit: Optional[str] = None
-    legend: dict[str, str] = field(default_factory=dict)
-    balance: bool = False
+INCOME_RE = vocab.compile_words(vocab.INCOME_WORDS)
+SECTION_WORDS = [(name, vocab.compile_words(words)) for name, words in vocab.SECTION_WORDS]
+TOTAL_RE = re.compile("|".join([
+    vocab.words_re("^" + w for w in vocab.TOTAL_WORDS),
+    vocab.words_re(["=totalt", "=summa"]) + r"\s*$",
+    vocab.words_re(vocab.TOTAL_PHRASES),
+    vocab.words_re(["=totalt"]),
+]), re.I)
+OF_WHICH_RE = vocab.compile_words(vocab.OF_WHICH_WORDS)
+OPENING_RE = vocab.compile_words(vocab.OPENING_WORDS)
+CLOSING_RE = vocab.compile_words(vocab.CLOSING_WORDS)
+RESULT_RE = vocab.compile_words(vocab.RESULT_WORDS)
 
 
 # -- shared helpers -----------------------------------------------------------------
-def column_kind(label: str) -> str:
-    for rx, kind in COLUMN_KINDS:
-        if rx.search(label):
-            return kind
-    return "budget"
-
-
 def plan_year_hint(doc: Document) -> Optional[int]:
     """The plan's year as its opening lines state it (used for tables with no year header)."""
     head = doc.text[:1500]
@@ -143,82 +78,6 @@ def caption_before(doc: Document, blocks: list[Block], index: int, limit: int = 
             break
     texts.reverse()
     return title or (texts[-1][:90] if texts else ""), " ".join(texts)
-
-
-# -- tab and space tables ---------------------------------------------------------------
-def _is_header_cell(text: str) -> bool:
-    t = text.strip()
-    return bool(t) and (parse_year(t) is not None or column_kind(t) != "budget" or bool(re.search(r"budget|år\b", t, re.I)))
-
-
-def _year_like(text: str) -> bool:
-    """A header cell that parses as a number is a year only if the number is one: '2 026', not '2 012 345 kr'."""
-    amount = parse_cell(text)
-    if not isinstance(amount, Amount):
-        return True
-    return not amount.unit and not amount.flags and amount.value == parse_year(text) and amount.value > 0
-
-
-def grid_from_block(doc: Document, block: Block, title: str, caption: str, year_hint: Optional[int]) -> Optional[Grid]:
-    spaced = not any("\t" in line.text for line in block.lines)
-    rows_cells = aligned_cells(block.lines) if spaced else [cells_of(line) for line in block.lines]
-    if not rows_cells:
-        return None
-    width = max(len(r) for r in rows_cells)
-    columns: list[GridColumn] = []
-    body_start = 0
-    first = rows_cells[0]
-    value_cells = [c for c in first[1:] if c[2].strip()]
-    if value_cells and all(_is_header_cell(c[2]) and (not isinstance(parse_cell(c[2]), Amount) or _year_like(c[2]))
-                           for c in value_cells):
-        for idx in range(1, width):
-            cell = first[idx] if idx < len(first) else None
-            label = _strip(cell[2]) if cell else ""
-            columns.append(GridColumn(label, parse_year(label) if label else None, column_kind(label) if label else "budget",
-                                      cell[0] if cell else None, cell[1] if cell else None))
-        body_start = 1
-    else:
-        caption_years = numbers.years_in(caption)
-        year = caption_years[-1] if caption_years else year_hint
-        for idx in range(1, width):
-            columns.append(GridColumn("", year if idx == 1 else None, "budget"))
-    grid = Grid(title=title, caption=caption, start=block.start, end=block.end, layout="space" if spaced else "tab",
-                columns=columns, rows=[],
-                unit=None, balance=bool(re.search(r"balans", title + " " + caption, re.I)))
-    percent_cols: set[int] = set()
-    all_units: list[str] = []
-    for cells in rows_cells[body_start:]:
-        label_cell = cells[0]
-        label = _strip(label_cell[2])
-        row = GridRow(label=label, start=label_cell[0], end=cells[-1][1])
-        units = []
-        for idx, (s, e, t) in enumerate(cells[1:], start=0):
-            if idx >= len(columns):
-                break
-            parsed = parse_cell(t)
-            if isinstance(parsed, Amount):
-                at = t.find(parsed.raw)
-                row.values[idx] = ValueCell(s + at, s + at + len(parsed.raw), parsed)
-                if parsed.unit:
-                    units.append(parsed.unit)
-            elif parsed is None and t.strip():
-                row.blank_cells += 1
-            elif parsed == "percent":
-                percent_cols.add(idx)
-            elif parsed == "text" and not re.search(r"\d", t) and (unit := numbers.find_unit(t)):
-                units.append(unit)  # a unit row ("Intäkter  t kr  t kr")
-        if not row.label and not row.values:
-            continue
-        grid.rows.append(row)
-        all_units.extend(units)
-    # the unit: printed in the cells or a unit row, else in the header row, else in the caption
-    heading_labels = " ".join(r.label for r in grid.rows if not r.values)
-    grid.unit = (Counter(all_units).most_common(1)[0][0] if all_units else None) or \
-        numbers.find_unit(" ".join(c[2] for c in first)) or numbers.find_unit(heading_labels) or numbers.find_unit(caption)
-    for idx in percent_cols:
-        if idx < len(columns):
-            columns[idx].kind = "percent"
-    return grid
 
 
 def is_budget_grid(grid: Grid) -> bool:
@@ -264,9 +123,10 @@ def classify(label: str, has_values: bool, current: str, balance: bool) -> tuple
 def build_table(doc: Document, grid: Grid, chosen: Optional[dict[int, int]] = None) -> BudgetTable:
     unit = grid.unit or "kr"
     factor = numbers.unit_factor(unit) or 1
-    columns = [Column(index=i, label=c.label, year=c.year, kind=c.kind if c.kind in COLUMN_KIND_NAMES else "value",
+    unit_source = grid.unit_source if grid.unit else "document"
+    columns = [Column(index=i, label=c.label, year=c.year, kind=c.kind,
                       span=doc.span(c.start, c.end) if c.start is not None else None)
-               for i, c in enumerate(grid.columns) if c.kind != "percent"]
+               for i, c in enumerate(grid.columns) if c.kind in AMOUNT_KINDS]
     rows: list[BudgetRow] = []
     current = "cost" if not grid.balance else "assets"
     if not grid.balance and INCOME_RE.search(grid.caption):
@@ -285,17 +145,18 @@ def build_table(doc: Document, grid: Grid, chosen: Optional[dict[int, int]] = No
         cells = []
         for idx, vc in sorted(values.items()):
             col = grid.columns[idx]
-            if col.kind == "percent":
+            if col.kind not in AMOUNT_KINDS:
                 continue
-            f = numbers.unit_factor(vc.amount.unit) if vc.amount.unit else factor
+            cell_unit, source = ((vc.amount.unit, "cell") if vc.amount.unit else (col.unit, "column") if col.unit
+                                 else (unit, unit_source))
+            f = numbers.unit_factor(cell_unit) or factor
             kind = grow.kind or col.kind
             for flag in vc.amount.flags:
                 if flag in grid.legend:
                     kind = grid.legend[flag]
             cells.append(Cell(year=col.year, column=col.label or (str(col.year) if col.year else ""), kind=kind,
-                              amount_sek=vc.amount.sek(f or factor), raw=vc.amount.raw,
-                              unit=numbers.normalise_unit(vc.amount.unit) if vc.amount.unit else unit,
-                              flags=vc.amount.flags, span=doc.span(vc.start, vc.end)))
+                              amount_sek=vc.amount.sek(f), raw=vc.amount.raw, unit=numbers.normalise_unit(cell_unit),
+                              unit_source=source, flags=vc.amount.flags, span=doc.span(vc.start, vc.end)))
         if role is None and section == "income" and current == "cost" and not INCOME_RE.search(grow.label):
             section = "cost"
         rows.append(BudgetRow(label=grow.label, code=grow.code, section=section, role=role,

@@ -25,15 +25,10 @@ from typing import Iterator, Optional
 from extractor.document import Document
 from extractor.layout import Block
 from extractor.parse import numbers
-from extractor.parse.budget import (
-    LEGEND_KINDS,
-    LEGEND_RE,
-    Grid,
-    GridColumn,
-    GridRow,
-    ValueCell,
-    column_kind,
-)
+from extractor.parse.grid import Grid, GridColumn, GridRow, ValueCell, column_kind
+from extractor.vocab import LEGEND_KINDS
+
+LEGEND_RE = re.compile(r"(\*{1,3})\s*=\s*([a-zåäö]+)", re.I)
 from extractor.parse.numbers import Amount, Group
 
 TOKEN_RE = re.compile(

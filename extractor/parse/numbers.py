@@ -12,23 +12,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterator, Optional
 
-SPACES = " \u00a0\u202f\u2009\u2007"
-MINUS = "-−–"
+from extractor.vocab import FOOTNOTE_MARKS, MINUS, SPACES, UNIT_NAMES, UNITS
+
 _SP = f"[{SPACES}]"
 
-# unit word (lower-cased, spaces folded) -> kronor per unit
-UNITS: dict[str, int] = {
-    "kr": 1, "kronor": 1, "sek": 1, ":-": 1,
-    "tkr": 1000, "t kr": 1000, "tkr.": 1000, "kkr": 1000, "tsek": 1000, "tusen kronor": 1000, "tusentals kronor": 1000,
-    "mkr": 1_000_000, "mnkr": 1_000_000, "milj kr": 1_000_000, "milj. kr": 1_000_000, "miljoner kr": 1_000_000,
-    "miljoner kronor": 1_000_000, "mn kr": 1_000_000,
-}
 _UNIT_ALT = "|".join(sorted((re.escape(u).replace("\\ ", _SP + "?") for u in UNITS), key=len, reverse=True))
 UNIT_RE = re.compile(rf"(?<![\wåäöÅÄÖ])(?:{_UNIT_ALT})(?![\wåäöÅÄÖ])", re.I)
 
 NUMBER = rf"\d{{1,3}}(?:{_SP}\d{{3}})+(?:,\d+)?|\d{{1,3}}(?:\.\d{{3}})+(?:,\d+)?|\d+(?:,\d+)?"
-SIGNED = rf"(?:[{MINUS}]{_SP}?)?(?:{NUMBER})"
-FLAGS = r"\*{1,3}"
+SIGNED = rf"(?:(?:[{MINUS}]{_SP}?)?(?:{NUMBER})|\((?:{NUMBER})\))"  # '(1 250)' is negative
+FLAGS = rf"\*{{1,3}}|[{FOOTNOTE_MARKS}]+|(?<=\s)\d\)"  # '2 461*', '260¹⁾', '260 1)'
+
 CELL_RE = re.compile(
     rf"^\s*(?P<num>{SIGNED}(?:\s*\+\s*(?:{NUMBER}))*)\s*(?P<flags>{FLAGS})?\s*(?P<unit>{_UNIT_ALT})?\s*(?P<flags2>{FLAGS})?\s*$",
     re.I,
@@ -60,7 +54,7 @@ def unit_factor(unit: str | None) -> Optional[int]:
 
 def normalise_unit(unit: str) -> str:
     f = unit_factor(unit)
-    return {1: "kr", 1000: "tkr", 1_000_000: "Mkr"}.get(f, unit)
+    return UNIT_NAMES.get(f, unit) if f else unit
 
 
 def find_unit(text: str) -> Optional[str]:
@@ -72,9 +66,9 @@ def find_unit(text: str) -> Optional[str]:
 def number_value(s: str) -> Decimal:
     """'1 842,5' -> Decimal('1842.5'); '- 4 556 000' -> -4556000; '1.624' -> 1624."""
     s = s.strip()
-    neg = s[:1] in MINUS
+    neg = s[:1] in MINUS or (s[:1] == "(" and s[-1:] == ")")
     if neg:
-        s = s[1:]
+        s = s[1:-1] if s[:1] == "(" else s[1:]
     digits = re.sub(f"[{SPACES}]", "", s)
     if re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", digits):
         digits = digits.replace(".", "")

@@ -1,0 +1,105 @@
+"""The one grid every table reader produces, and the header vocabulary they share.
+
+A reader (tab, pipe, space-aligned, cell per line, flattened) turns the physical form of a
+table into a :class:`Grid`: columns with year, kind and unit, and rows of a label and value
+cells with their offsets in the canonical text. ``budget.build_table`` turns a grid into a
+:class:`schemas.BudgetTable`; nothing after the grid knows which form the table had.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from extractor import vocab
+from extractor.parse import numbers
+from extractor.parse.numbers import Amount
+
+_KIND_RES = [(kind, vocab.compile_words(words)) for kind, words in vocab.COLUMN_KINDS]
+_NON_AMOUNT_RES = [(kind, vocab.compile_words(words)) for kind, words in vocab.NON_AMOUNT_COLUMNS]
+AMOUNT_KINDS = {"budget", "actual", "forecast", "wish", "allocation", "equity", "total", "value"}
+
+
+@dataclass
+class ValueCell:
+    start: int
+    end: int
+    amount: Amount
+
+
+@dataclass
+class GridRow:
+    label: str
+    start: int
+    end: int
+    values: dict[int, ValueCell] = field(default_factory=dict)  # column index -> value
+    code: Optional[str] = None
+    kind: Optional[str] = None  # in a table whose rows are years, the kind of this row's figures
+    blank_cells: int = 0  # cells printed as empty ("-", "- kr"): a row, not a heading
+    # alternatives for a row whose digit run is ambiguous: list of value dicts
+    alternatives: list[dict[int, ValueCell]] = field(default_factory=list)
+
+
+@dataclass
+class GridColumn:
+    label: str
+    year: Optional[int]
+    kind: str
+    start: Optional[int] = None
+    end: Optional[int] = None
+    unit: Optional[str] = None  # a unit the column header states ("Belopp (kr)", "tkr" under a year)
+
+
+@dataclass
+class Grid:
+    title: str
+    caption: str
+    start: int
+    end: int
+    layout: str
+    columns: list[GridColumn]
+    rows: list[GridRow]
+    unit: Optional[str] = None
+    unit_source: str = "document"  # where the table's unit was read: header, caption or document default
+    legend: dict[str, str] = field(default_factory=dict)
+    balance: bool = False
+
+
+def column_kind(label: str) -> str:
+    """The kind of the figures under a header: 'Utfall 2023' -> actual; no kind word -> budget."""
+    for kind, rx in _KIND_RES:
+        if rx.search(label):
+            return kind
+    return "budget"
+
+
+def non_amount_kind(label: str) -> Optional[str]:
+    """'Not', 'Konto', 'Andel', 'Invånare', 'Huvudman', 'Period': a column whose cells are not kronor."""
+    text = label.strip()
+    if not text or numbers.find_unit(text) or any(rx.search(text) for _, rx in _KIND_RES):
+        return None
+    for kind, rx in _NON_AMOUNT_RES:
+        if rx.search(text):
+            return kind
+    return None
+
+
+def is_header_cell(text: str) -> bool:
+    """A cell a header row holds: a year, a kind of figures, a unit or a non-amount column name."""
+    t = text.strip()
+    if not t:
+        return False
+    if numbers.parse_year(t) is not None and year_like(t):
+        return True
+    if not re.search(r"\d", t) and (column_kind(t) != "budget" or numbers.find_unit(t) or non_amount_kind(t)
+                                     or any(rx.search(t) for _, rx in _KIND_RES)):
+        return True
+    return bool(re.search(r"\b(?:år|belopp)\b", t, re.I))
+
+
+def year_like(text: str) -> bool:
+    """A header cell that parses as a number is a year only if the number is one: '2 026', not '2 012 345 kr'."""
+    amount = numbers.parse_cell(text)
+    if not isinstance(amount, Amount):
+        return True
+    return not amount.unit and not amount.flags and amount.value == numbers.parse_year(text) and amount.value > 0

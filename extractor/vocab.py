@@ -1,0 +1,107 @@
+"""The Swedish domain as data: every word the readers and the audit look for, in one place.
+
+Each table here is the single source of one piece of domain knowledge; the table readers,
+the audit and the PDF ingester derive their patterns from these tables (``words_re``), and
+nothing else in the code spells a unit, a minus sign or a total word.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+# -- characters -------------------------------------------------------------------
+SPACES = " \u00a0\u202f\u2009\u2007"  # thousands separators: space, no-break, narrow no-break, thin, figure
+MINUS = "-−–"  # hyphen-minus, minus sign, en dash
+FOOTNOTE_MARKS = "*¹²³⁴⁵⁶⁷⁸⁹⁾"  # '2 461*', '260¹⁾'
+
+# -- units: the word as printed (lower case, spaces folded) -> kronor per unit ---------
+UNITS: dict[str, int] = {
+    "kr": 1, "kronor": 1, "sek": 1, ":-": 1,
+    "tkr": 1000, "t kr": 1000, "tkr.": 1000, "kkr": 1000, "tsek": 1000, "ksek": 1000, "t sek": 1000,
+    "tusen kronor": 1000, "tusen kr": 1000, "tusentals kronor": 1000, "tusental kronor": 1000, "tusental kr": 1000,
+    "tusentals kr": 1000,
+    "mkr": 1_000_000, "mnkr": 1_000_000, "msek": 1_000_000, "milj kr": 1_000_000, "milj. kr": 1_000_000,
+    "miljoner kr": 1_000_000, "miljoner kronor": 1_000_000, "mn kr": 1_000_000, "mn sek": 1_000_000,
+}
+UNIT_NAMES = {1: "kr", 1000: "tkr", 1_000_000: "Mkr"}  # the normal name of each factor
+
+# Words below match anywhere in a label, compounds included ('kostnad' in 'Personalkostnader');
+# '=word' matches the whole word only, '^word' only at the start of the label.
+
+# -- column headers: words -> the kind of figures in the column ------------------------
+# Order matters: the first kind whose words a header holds wins.
+COLUMN_KINDS: list[tuple[str, list[str]]] = [
+    ("actual", ["utfall", "bokslut", "redovisat", "verkligt"]),
+    ("forecast", ["prognos", "=prel", "prel.", "preliminär"]),
+    ("total", ["totalt", "summa", "=total"]),
+    ("equity", ["eget kapital", "=ek"]),
+    ("allocation", ["tilldelning", "medlemsavgift", "bidrag"]),
+    ("wish", ["önskemål"]),
+    ("budget", ["budget", "=plan", "flerårsplan", "=belopp", "beviljat", "beviljade"]),
+]
+# Columns whose cells are not amounts in kronor: notes, account codes, shares, counts, text.
+NON_AMOUNT_COLUMNS: list[tuple[str, list[str]]] = [
+    ("note", ["=not", "=noter", "=anm"]),
+    ("code", ["=konto", "=kst", "=id", "=kontonr", "=ansvar"]),
+    ("percent", ["=andel", "=procent", "%"]),
+    ("count", ["=invånare", "=antal", "=befolkning", "=folkmängd"]),
+    ("text", ["=huvudman", "=projektägare", "=ägare", "=period", "=projekttid", "=tid", "=kommentar", "=anordnare",
+              "=samverkansparter", "=målgrupp"]),
+]
+# Footnote legends such as "(* = prognos, ** = önskemål)" -> cell kinds.
+LEGEND_KINDS = {"prognos": "forecast", "önskemål": "wish", "utfall": "actual", "budget": "budget"}
+# The first header cell of a table whose rows are years ("År | Medlemsbidrag | Kostnader | ...").
+YEAR_ROWS_HEADER = ["=år", "=året", "=verksamhetsår"]
+
+# -- row labels --------------------------------------------------------------------
+TOTAL_WORDS = ["summa", "totalt", "totala", "total"]  # at the start of a label, or summa/totalt at its end
+TOTAL_PHRASES = ["tillgängliga medel", "rörelsens kostnader"]
+OF_WHICH_WORDS = ["^därav", "^varav"]
+RESULT_WORDS = ["resultat", "medel till förfogande", "nettokostnad"]
+OPENING_WORDS = ["vid årets ingång", "ingående", "ack. res", "föreg. år", "sparade medel", "från tidigare år",
+                 "årets början", "=1 januari", "-01-01"]
+CLOSING_WORDS = ["vid årets utgång", "utgående", "31/12", "medel till förfogande", "årets slut", "=31 december",
+                 "-12-31"]
+INCOME_WORDS = ["intäkt", "medlemsavgift", "driftbidrag", "medelstilldelning", "tilldelning", "bidrag från"]
+# Row label words -> section; the first match wins.
+SECTION_WORDS: list[tuple[str, list[str]]] = [
+    ("result", ["resultat", "medel till förfogande", "nettokostnad", "överskott", "underskott"]),
+    ("equity", ["eget kapital", "=ek", "sparade medel", "ack. res", "ackumulerad", "balanserad", "föreg. år"]),
+    ("liabilities", ["skulder"]),
+    ("income", INCOME_WORDS),
+    ("cost", ["kostnad", "utgift", "insatser", "kansli", "administration", "projekt"]),
+    ("assets", ["tillgångar", "fordringar", "^kassa", "=bank"]),
+]
+# A total's label that names the section it sums: "Summa intäkter" sums the income rows.
+SECTION_IN_TOTAL = [("income", ["intäkt"]), ("cost", ["kostnad"])]
+
+# -- members: the statutory split of the contributions ----------------------------------
+MEMBER_GROUPS: list[tuple[str, list[str]]] = [
+    ("state", ["försäkringskassan", "arbetsförmedlingen", "=staten", "statlig", "statens"]),
+    ("region", ["region", "landsting"]),
+    ("municipality", ["kommun", "=stad"]),
+]
+STATUTORY_SPLIT = {"state": 0.50, "region": 0.25, "municipality": 0.25}
+
+_W = r"[\wåäöÅÄÖ]"
+
+
+def words_re(words: Iterable[str]) -> str:
+    """An alternation of the words for a regex (see the marks above). A space matches any run of
+    spaces; a dot may be left out ('ack res' and 'ack. res')."""
+    parts = []
+    for w in sorted(set(words), key=lambda x: len(x.lstrip("=^")), reverse=True):
+        mark, word = (w[0], w[1:]) if w[:1] in "=^" else ("", w)
+        p = re.escape(word).replace(r"\.\ ", r"\.?\s*").replace(r"\ ", r"\s+")
+        if p.endswith(r"\."):
+            p = p[:-2] + r"\.?"
+        if mark == "=":
+            p = rf"(?<!{_W}){p}(?!{_W})"
+        elif mark == "^":
+            p = rf"^\s*{p}(?!{_W})"
+        parts.append(p)
+    return "(?:" + "|".join(parts) + ")"
+
+
+def compile_words(words: Iterable[str]) -> re.Pattern[str]:
+    return re.compile(words_re(words), re.I)
