@@ -89,6 +89,12 @@ def _is_space_table_line(text: str) -> bool:
     return len(parts) >= 2 and bool(re.search(r"\d", " ".join(parts[1:]))) and "  " in text.strip()
 
 
+def _is_label_line(text: str) -> bool:
+    t = text.strip()
+    return 0 < len(t) <= 70 and "  " not in t and "\t" not in t and not t.endswith((".", ":", ";")) \
+        and not LIST_ITEM.match(t) and not is_table_line(t)
+
+
 def _bridges_space_table(lines: list[Line], j: int, group: list[Line]) -> bool:
     """A short label line ("Intäkter", or the rest of a wrapped label) between rows of a table belongs to it;
     so does a header of column names over the first row."""
@@ -96,6 +102,8 @@ def _bridges_space_table(lines: list[Line], j: int, group: list[Line]) -> bool:
     if len(t) > 70 or t.endswith((".", ":", ";")) or LIST_ITEM.match(t):
         return False
     nxt = j + 1
+    while group and nxt < len(lines) and nxt - j <= 3 and _is_label_line(lines[nxt].text):
+        nxt += 1  # "Kostnader" then "Förbundsgemensamma kostnader", then the rows
     if nxt >= len(lines) or not is_table_line(lines[nxt].text):
         return False
     if not group:

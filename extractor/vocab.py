@@ -62,7 +62,7 @@ OPENING_WORDS = ["vid årets ingång", "ingående", "ack. res", "föreg. år", "
                  "årets början", "=1 januari", "-01-01"]
 CLOSING_WORDS = ["vid årets utgång", "utgående", "31/12", "medel till förfogande", "årets slut", "=31 december",
                  "-12-31"]
-INCOME_WORDS = ["intäkt", "medlemsavgift", "driftbidrag", "medelstilldelning", "tilldelning", "bidrag från"]
+INCOME_WORDS = ["intäkt", "medlemsavgift", "medlemsbidrag", "driftbidrag", "medelstilldelning", "tilldelning", "bidrag från"]
 # Row label words -> section; the first match wins.
 SECTION_WORDS: list[tuple[str, list[str]]] = [
     ("result", ["resultat", "medel till förfogande", "nettokostnad", "överskott", "underskott"]),

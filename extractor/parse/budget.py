@@ -21,6 +21,7 @@ from extractor.document import Document
 from extractor.layout import Block
 from extractor.parse import numbers
 from extractor.parse.grid import AMOUNT_KINDS, Grid, GridColumn, GridRow, ValueCell, column_kind  # noqa: F401
+from extractor.parse import lines
 from extractor.parse.lines import grid_from_block
 from schemas import BudgetRow, BudgetTable, Cell, Column
 
@@ -204,18 +205,54 @@ def text_regions(blocks: list[Block]) -> list[Block]:
     return regions
 
 
+PAGE_MARK = re.compile(r"^\s*(?:sida|page|s\.)?\s*\d{1,3}(?:\s*(?:av|/|\()\s*\d{1,3}\)?)?\b", re.I)
+
+
+def continues(doc: Document, blocks: list[Block], prev: int, cur: int, repeated: set[str]) -> bool:
+    """Does the table block ``cur`` continue the table block ``prev`` over a page break?
+
+    It does when it has no header of its own, stands in the same physical form, and all that
+    stands between them is page furniture: a page number ("Sida 3 av 4") or a line the document
+    repeats (a running header, a breadcrumb)."""
+    between = blocks[prev + 1 : cur]
+    if len(between) > 4 or lines.has_header(blocks[cur]) or lines.form_of(blocks[cur]) != lines.form_of(blocks[prev]):
+        return False
+    for b in between:
+        t = _strip(b.text(doc))
+        if b.kind in ("table", "toc") or not (PAGE_MARK.match(t) or t in repeated):
+            return False
+    return True
+
+
+def table_blocks(doc: Document, blocks: list[Block]) -> list[tuple[int, Block]]:
+    """The table blocks, each joined with the blocks that continue it on the next page."""
+    counts = Counter(_strip(l.text) for l in doc.lines if l.text.strip() and "\t" not in l.text)
+    repeated = {t for t, n in counts.items() if n > 1}
+    out: list[tuple[int, Block]] = []
+    last = None
+    for i, block in enumerate(blocks):
+        if block.kind != "table":
+            continue
+        if out and last is not None and continues(doc, blocks, last, i, repeated):
+            first, joined = out[-1]
+            out[-1] = (first, Block("table", joined.start, block.end, joined.lines + block.lines))
+        else:
+            out.append((i, block))
+        last = i
+    return out
+
+
 def parse_tables(doc: Document, blocks: list[Block]) -> list[BudgetTable]:
     """Every budget table in the document, in reading order."""
     from extractor.parse import flattened
 
     year_hint = plan_year_hint(doc)
     tables: list[BudgetTable] = []
-    for i, block in enumerate(blocks):
-        if block.kind == "table":
-            title, caption = caption_before(doc, blocks, i)
-            grid = grid_from_block(doc, block, title, caption, year_hint)
-            if grid and is_budget_grid(grid):
-                tables.append(resolve(doc, grid))
+    for i, block in table_blocks(doc, blocks):
+        title, caption = caption_before(doc, blocks, i)
+        grid = grid_from_block(doc, block, title, caption, year_hint)
+        if grid and is_budget_grid(grid):
+            tables.append(resolve(doc, grid))
     for region in text_regions(blocks):
         for grid in flattened.grids_in(doc, region, year_hint):
             if is_budget_grid(grid):

@@ -55,6 +55,11 @@ def _cells(block: Block, form: str) -> list[list[Cell]]:
     return [cells_of(line) for line in lines]
 
 
+def has_header(block: Block) -> bool:
+    rows = [r for r in _cells(block, form_of(block)) if any(c[2].strip() for c in r)]
+    return _header_rows(rows) > 0
+
+
 def _header_rows(rows: list[list[Cell]]) -> int:
     """How many leading rows are header rows."""
     n = 0
@@ -62,8 +67,11 @@ def _header_rows(rows: list[list[Cell]]) -> int:
         values = [c for c in cells[1:] if c[2].strip()]
         if not values or (n and cells[0][2].strip()):
             break  # only the first header row may name the label column; "Intäkter  tkr  tkr" is a row
-        if not all(is_header_cell(c[2]) and (not isinstance(numbers.parse_cell(c[2]), Amount) or year_like(c[2]))
-                   for c in values):
+        if any(isinstance(numbers.parse_cell(c[2]), Amount) and not year_like(c[2]) for c in values):
+            break
+        header_like = all(is_header_cell(c[2]) for c in values)
+        names = n == 0 and (bool(_YEAR_ROWS_HEADER.search(cells[0][2])) or not any(re.search(r"\d", c[2]) for c in values))
+        if not (header_like or names):
             break
         n += 1
     return n
@@ -141,6 +149,7 @@ def grid_from_block(doc: Document, block: Block, title: str, caption: str, year_
     if _years_as_rows(body, columns, label_head):
         return _transposed(doc, grid, body)
     units: list[str] = []
+    percents: Counter[int] = Counter()
     codes = sum(1 for cells in body if CODE.match(cells[0][2].strip())) >= max(2, len([c for c in body if len(c) > 1]) // 3)
     for cells in body:
         s, e, text = cells[0]
@@ -160,16 +169,18 @@ def grid_from_block(doc: Document, block: Block, title: str, caption: str, year_
             elif parsed is None and t.strip():
                 row.blank_cells += 1
             elif parsed == "percent":
-                columns[idx].kind = "percent"
+                percents[idx] += 1
             elif parsed == "text" and not re.search(r"\d", t) and (unit := numbers.find_unit(t)):
                 units.append(unit)  # a unit row ("Intäkter  t kr  t kr")
         if not row.label and not row.values:
             continue
         grid.rows.append(row)
     grid.rows = _join_wrapped(grid.rows)
-    for row in grid.rows:  # a percent column found late: drop what was read from it
-        for idx in [i for i in row.values if columns[i].kind == "percent"]:
-            del row.values[idx]
+    for idx, n in percents.items():  # a column of shares ("Andel"), not one row of them ("Eget kapital i %")
+        if n > sum(1 for r in grid.rows if idx in r.values):
+            columns[idx].kind = "percent"
+            for row in grid.rows:
+                row.values.pop(idx, None)
     _set_unit(grid, units, label_head, caption)
     return grid
 
