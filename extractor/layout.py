@@ -74,7 +74,7 @@ def cells_of(line: Line) -> list[tuple[int, int, str]]:
             out.append((line.start + pos, line.start + pos + len(part), part))
             pos += len(part) + 1
         return out
-    for m in re.finditer(r"\S(?:.*?\S)?(?=\s{2,}|$)", line.text):
+    for m in re.finditer(r"\S(?:.*?\S)??(?=\s{2,}|$)", line.text):
         out.append((line.start + m.start(), line.start + m.end(), m.group(0)))
     return out
 
