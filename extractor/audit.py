@@ -145,11 +145,14 @@ def check_sums_and_results(ctx: Context) -> None:
             pool = [it for it in items[last_result:] if not it.consumed]
             without_balance = [it for it in pool if it.role not in ("opening", "closing") and it.section != "equity"
                                or it.role == "result"]
+            flows = [it for it in without_balance if it.section in ("income", "cost") or it.role == "result"]
             options = [(pool, True), (pool, False), (without_balance, True), (without_balance, False)]
             chosen = next(((p, s) for p, s in options if p and _fits(stated, p, ctx.factor, s)), None)
-            if chosen is None and pool:
-                negative_costs = any(v < 0 for it in pool if it.section == "cost" for v in it.values.values())
-                chosen = (pool, negative_costs)
+            if chosen is None and flows:
+                # no reading fits: report against the income and costs, costs signed as printed
+                negative_costs = any(v < 0 for it in without_balance if it.section == "cost" for v in it.values.values())
+                chosen = (without_balance, negative_costs)
+            # a result after nothing but balances (an equity table's "Årets resultat") is an input, not a sum
             if chosen:
                 p, signed = chosen
                 for key, value in stated.items():
@@ -231,15 +234,21 @@ def check_equity_roll(ctx: Context) -> None:
 
 
 def check_row_totals(ctx: Context) -> None:
-    total_cols = {c.label for c in ctx.table.columns if c.kind == "total" and c.year is None}
-    if not total_cols:
-        return
-    for row in ctx.table.rows:
-        parts = [c for c in row.cells if c.year is not None and c.column not in total_cols and c.amount_sek is not None]
-        for cell in row.cells:
-            if cell.column in total_cols and cell.amount_sek is not None and parts:
-                compare(ctx, row, (cell.column, cell.year), cell.amount_sek, sum(p.amount_sek for p in parts), len(parts),
-                        "row_total", "its year columns")
+    """A 'Totalt' column against the year columns it covers: the years its header names
+    ('Totalt 2013–2015'), else every year column when there are at least two."""
+    for col in ctx.table.columns:
+        if col.kind != "total" or col.year is not None:
+            continue
+        named = set(numbers.year_range(col.label)) if len(numbers.years_in(col.label)) >= 2 else set()
+        for row in ctx.table.rows:
+            cell = next((c for c in row.cells if c.column == col.label and c.amount_sek is not None), None)
+            parts = [c for c in row.cells if c.year is not None and c.kind != "total" and c.amount_sek is not None
+                     and (not named or c.year in named)]
+            years = {c.year for c in parts}
+            if cell is None or len(years) < 2 or (named and years != named):
+                continue
+            compare(ctx, row, (cell.column, cell.year), cell.amount_sek, sum(p.amount_sek for p in parts), len(parts),
+                    "row_total", "its year columns")
 
 
 def member_group(label: str) -> Optional[str]:

@@ -151,7 +151,8 @@ def aligned_cells(lines: list[Line]) -> list[list[tuple[int, int, str]]]:
 def _is_toc(lines: list[Line], previous_text: str) -> bool:
     nums = []
     for l in lines:
-        last = l.text.split("\t")[-1].strip()
+        cells = cells_of(l)
+        last = cells[-1][2].strip() if len(cells) > 1 else ""
         if not last.isdigit():
             return False
         nums.append(int(last))

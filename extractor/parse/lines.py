@@ -70,7 +70,7 @@ def _header_rows(rows: list[list[Cell]]) -> int:
         if any(isinstance(numbers.parse_cell(c[2]), Amount) and not year_like(c[2]) for c in values):
             break
         header_like = all(is_header_cell(c[2]) for c in values)
-        names = n == 0 and (bool(_YEAR_ROWS_HEADER.search(cells[0][2])) or not any(re.search(r"\d", c[2]) for c in values))
+        names = n == 0 and bool(_YEAR_ROWS_HEADER.search(cells[0][2]))  # "År | Medlemsbidrag | Kostnader"
         if not (header_like or names):
             break
         n += 1
@@ -92,6 +92,8 @@ def _columns(rows: list[list[Cell]], nhead: int, width: int) -> tuple[list[GridC
         label = _strip(" ".join(p[2] for p in parts))
         year = numbers.parse_year(label) if label else None
         kind = (non_amount_kind(label) or column_kind(label)) if label else "budget"
+        if kind == "total" and len(numbers.years_in(label)) >= 2:
+            year = None  # "Totalt 2013–2015" is no one year's figure
         columns.append(GridColumn(label, year, kind, parts[0][0] if parts else None, parts[-1][1] if parts else None,
                                   unit=numbers.find_unit(label) if label else None))
     label_head = _strip(" ".join(c[0][2] for c in aligned if c))
