@@ -14,6 +14,10 @@ SPACES = " \u00a0\u202f\u2009\u2007"  # thousands separators: space, no-break, n
 MINUS = "-−–"  # hyphen-minus, minus sign, en dash
 FOOTNOTE_MARKS = "*¹²³⁴⁵⁶⁷⁸⁹⁾"  # '2 461*', '260¹⁾'
 
+MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
+          "november", "december"]
+MONTH_ABBREVIATIONS = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "sept", "okt", "nov", "dec"]
+
 # -- units: the word as printed (lower case, spaces folded) -> kronor per unit ---------
 UNITS: dict[str, int] = {
     "kr": 1, "kronor": 1, "sek": 1, ":-": 1,

@@ -83,9 +83,11 @@ def caption_before(doc: Document, blocks: list[Block], index: int, limit: int = 
 
 def is_budget_grid(grid: Grid) -> bool:
     """Enough money in the value columns to call it a budget table."""
-    amounts = sum(1 for r in grid.rows for i, v in r.values.items() if grid.columns[i].kind != "percent")
-    labelled = sum(1 for r in grid.rows if r.values)
-    return amounts >= 1 and labelled >= 1 and any(c.kind != "percent" for c in grid.columns)
+    amounts = sum(1 for r in grid.rows for i, v in r.values.items() if grid.columns[i].kind in AMOUNT_KINDS)
+    labelled = sum(1 for r in grid.rows if r.values and not r.label.rstrip().endswith(":"))
+    headed = any(c.label for c in grid.columns)
+    # one figure under a field label ("Medel 2017   3 900 tkr") is a project's field, not a table
+    return amounts >= 1 and (labelled >= 2 or (labelled >= 1 and headed)) and any(c.kind in AMOUNT_KINDS for c in grid.columns)
 
 
 # -- classification -----------------------------------------------------------------------

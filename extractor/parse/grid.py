@@ -17,6 +17,7 @@ from extractor.parse.numbers import Amount
 
 _KIND_RES = [(kind, vocab.compile_words(words)) for kind, words in vocab.COLUMN_KINDS]
 _NON_AMOUNT_RES = [(kind, vocab.compile_words(words)) for kind, words in vocab.NON_AMOUNT_COLUMNS]
+_MONTH = vocab.compile_words("=" + m for m in vocab.MONTHS + vocab.MONTH_ABBREVIATIONS)
 AMOUNT_KINDS = {"budget", "actual", "forecast", "wish", "allocation", "equity", "total", "value"}
 
 
@@ -89,8 +90,12 @@ def is_header_cell(text: str) -> bool:
     t = text.strip()
     if not t:
         return False
-    if numbers.parse_year(t) is not None and year_like(t):
+    if non_amount_kind(t):
         return True
+    if numbers.parse_year(t) is not None and year_like(t):
+        named = any(rx.search(t) for _, rx in _KIND_RES) or numbers.find_unit(t)
+        # a period ("1 januari 2015 – 31 december 2018", "2015-09-01 – 2018-08-31") is a value, not a header
+        return bool(named) or not (_MONTH.search(t) or len(numbers.years_in(t)) >= 2)
     if not re.search(r"\d", t) and (column_kind(t) != "budget" or numbers.find_unit(t) or non_amount_kind(t)
                                      or any(rx.search(t) for _, rx in _KIND_RES)):
         return True

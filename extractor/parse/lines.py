@@ -69,6 +69,8 @@ def _header_rows(rows: list[list[Cell]]) -> int:
             break  # only the first header row may name the label column; "Intäkter  tkr  tkr" is a row
         if any(isinstance(numbers.parse_cell(c[2]), Amount) and not year_like(c[2]) for c in values):
             break
+        if n == 0 and non_amount_kind(cells[0][2]) == "text":
+            break  # "Period   2017": a project's field, not a header over the label column
         header_like = all(is_header_cell(c[2]) for c in values)
         names = n == 0 and bool(_YEAR_ROWS_HEADER.search(cells[0][2]))  # "År | Medlemsbidrag | Kostnader"
         if not (header_like or names):
