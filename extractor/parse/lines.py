@@ -116,6 +116,16 @@ def _text_columns(rows: list[list[Cell]], columns: list[GridColumn]) -> None:
             col.kind = "text"
 
 
+def _caption_year(columns: list[GridColumn], title: str, caption: str) -> None:
+    """One amount column with no year ("Belopp (kr)") under a caption naming one year ("Medlemsbidrag 2021")."""
+    amount = [c for c in columns if c.kind in AMOUNT_KINDS and c.kind != "total"]
+    if len(amount) != 1 or amount[0].year is not None:
+        return
+    years = set(numbers.years_in(title)) or set(numbers.years_in(caption))
+    if len(years) == 1:
+        amount[0].year = years.pop()
+
+
 def _join_wrapped(rows: list[GridRow]) -> list[GridRow]:
     """A label-only row that continues the label before or after it is not a row of its own."""
     out: list[GridRow] = []
@@ -147,6 +157,7 @@ def grid_from_block(doc: Document, block: Block, title: str, caption: str, year_
         columns = [GridColumn("", year if idx == 1 else None, "budget") for idx in range(1, width)]
     body = rows_cells[nhead:]
     _text_columns(body, columns)
+    _caption_year(columns, title, caption)
     layout = {"space": "space", "tab": "tab", "pipe": "tab", "leader": "tab"}[form]
     grid = Grid(title=title, caption=caption, start=block.start, end=block.end, layout=layout, columns=columns, rows=[],
                 balance=bool(re.search(r"balans", title + " " + caption, re.I)))
@@ -162,8 +173,8 @@ def grid_from_block(doc: Document, block: Block, title: str, caption: str, year_
         if codes and (m := CODE.match(label)):
             row.code, row.label = m.group(1), label[m.end():]
         for idx, (cs, ce, t) in enumerate(cells[1:]):
-            if idx >= len(columns) or columns[idx].kind not in AMOUNT_KINDS:
-                continue
+            if idx >= len(columns) or columns[idx].kind not in AMOUNT_KINDS or non_amount_kind(label) == "text":
+                continue  # a field such as "Period  2017" holds no kronor
             parsed = numbers.parse_cell(t)
             if isinstance(parsed, Amount):
                 at = t.find(parsed.raw)
