@@ -79,7 +79,9 @@ class BudgetRow(BaseModel):
 class BudgetTable(BaseModel):
     title: str
     unit: str
-    layout: Literal["tab", "space", "flattened"] = "tab"
+    layout: Literal["tab", "space", "pipe", "leader", "stacked", "flattened"] = Field(
+        default="tab", description="the physical form the table was read from: tab-separated, aligned with spaces, "
+        "markdown pipes, dot leaders, one cell per line, or flattened onto one line")
     span: Span
     columns: list[Column] = Field(default_factory=list)
     rows: list[BudgetRow] = Field(default_factory=list)

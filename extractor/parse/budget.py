@@ -246,7 +246,7 @@ def table_blocks(doc: Document, blocks: list[Block]) -> list[tuple[int, Block]]:
 
 def parse_tables(doc: Document, blocks: list[Block]) -> list[BudgetTable]:
     """Every budget table in the document, in reading order."""
-    from extractor.parse import flattened
+    from extractor.parse import flattened, stacked
 
     year_hint = plan_year_hint(doc)
     tables: list[BudgetTable] = []
@@ -259,5 +259,8 @@ def parse_tables(doc: Document, blocks: list[Block]) -> list[BudgetTable]:
         for grid in flattened.grids_in(doc, region, year_hint):
             if is_budget_grid(grid):
                 tables.append(resolve(doc, grid))
+    for grid in stacked.grids_in(doc, year_hint):
+        if is_budget_grid(grid) and not any(t.span.start < grid.end and grid.start < t.span.end for t in tables):
+            tables.append(resolve(doc, grid))
     tables.sort(key=lambda t: t.span.start)
     return tables

@@ -126,14 +126,19 @@ def _caption_year(columns: list[GridColumn], title: str, caption: str) -> None:
         amount[0].year = years.pop()
 
 
+def label_goes_on(label: str, nxt: str) -> bool:
+    """Is ``nxt`` the rest of a label wrapped onto the next line?"""
+    return (label.count("(") > label.count(")") or label.rstrip().endswith((",", "-", "–", "/", " och"))
+            or nxt[:1].islower())
+
+
 def _join_wrapped(rows: list[GridRow]) -> list[GridRow]:
     """A label-only row that continues the label before or after it is not a row of its own."""
     out: list[GridRow] = []
     for row in rows:
         prev = out[-1] if out else None
-        if prev is not None and not row.values and not row.blank_cells and row.label and prev.label and (
-                prev.label.count("(") > prev.label.count(")") or prev.label.rstrip().endswith((",", "-", "–", "/", " och"))
-                or row.label[:1].islower()):
+        if prev is not None and not row.values and not row.blank_cells and row.label and prev.label and \
+                label_goes_on(prev.label, row.label):
             prev.label = _strip(prev.label + " " + row.label)
             prev.end = max(prev.end, row.end)
             continue
@@ -158,8 +163,7 @@ def grid_from_block(doc: Document, block: Block, title: str, caption: str, year_
     body = rows_cells[nhead:]
     _text_columns(body, columns)
     _caption_year(columns, title, caption)
-    layout = {"space": "space", "tab": "tab", "pipe": "tab", "leader": "tab"}[form]
-    grid = Grid(title=title, caption=caption, start=block.start, end=block.end, layout=layout, columns=columns, rows=[],
+    grid = Grid(title=title, caption=caption, start=block.start, end=block.end, layout=form, columns=columns, rows=[],
                 balance=bool(re.search(r"balans", title + " " + caption, re.I)))
     if _years_as_rows(body, columns, label_head):
         return _transposed(doc, grid, body)
@@ -196,11 +200,11 @@ def grid_from_block(doc: Document, block: Block, title: str, caption: str, year_
             columns[idx].kind = "percent"
             for row in grid.rows:
                 row.values.pop(idx, None)
-    _set_unit(grid, units, label_head, caption)
+    set_unit(grid, units, label_head, caption)
     return grid
 
 
-def _set_unit(grid: Grid, units: list[str], label_head: str, caption: str) -> None:
+def set_unit(grid: Grid, units: list[str], label_head: str, caption: str) -> None:
     """The table's unit: printed in the cells or a unit row, else in the header, else in the caption."""
     heading_labels = " ".join(r.label for r in grid.rows if not r.values)
     col_units = [c.unit for c in grid.columns if c.unit]
@@ -249,5 +253,5 @@ def _transposed(doc: Document, grid: Grid, body: list[list[Cell]]) -> Grid:
     grid.rows = [r for r in rows if r.values]
     for r in grid.rows:
         r.kind = None
-    _set_unit(grid, [], "", grid.caption)
+    set_unit(grid, [], "", grid.caption)
     return grid
