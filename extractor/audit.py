@@ -73,7 +73,8 @@ def cell_span(row: BudgetRow, key: Key):
 def compare(ctx: Context, row: BudgetRow, key: Key, stated: float, computed: float, n: int, kind: str,
             what: str, allow_flip: bool = True) -> None:
     """Record a finding when stated and computed differ."""
-    tolerance = 0.5 * ctx.factor * max(n, 1)
+    # figures rounded to tkr or Mkr may be off by half a unit each; whole kronor are exact
+    tolerance = 0.5 * ctx.factor * max(n, 1) if ctx.factor > 1 else 0
     diff = stated - computed
     label = row.label or "(unlabelled subtotal)"
     year = key[1]

@@ -76,6 +76,8 @@ SECTION_WORDS: list[tuple[str, list[str]]] = [
     ("cost", ["kostnad", "utgift", "insatser", "kansli", "administration", "projekt"]),
     ("assets", ["tillgångar", "fordringar", "^kassa", "=bank"]),
 ]
+# Headings that open a group of rows ("Intäkter", then its rows), lower case.
+SECTION_HEADINGS = ["intäkter", "kostnader", "insatser", "tillgångar", "skulder", "finansiering", "verksamhetskostnader"]
 # A total's label that names the section it sums: "Summa intäkter" sums the income rows.
 SECTION_IN_TOTAL = [("income", ["intäkt"]), ("cost", ["kostnad"])]
 

@@ -17,6 +17,7 @@ table's own totals choose.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from itertools import combinations
@@ -26,7 +27,7 @@ from extractor.document import Document
 from extractor.layout import Block
 from extractor.parse import numbers
 from extractor.parse.grid import Grid, GridColumn, GridRow, ValueCell, column_kind
-from extractor.vocab import LEGEND_KINDS
+from extractor.vocab import LEGEND_KINDS, SECTION_HEADINGS
 
 LEGEND_RE = re.compile(r"(\*{1,3})\s*=\s*([a-zåäö]+)", re.I)
 from extractor.parse.numbers import Amount, Group
@@ -39,7 +40,7 @@ TOKEN_RE = re.compile(
     r"|(?P<word>\S+)"
 )
 UNIT_MARKER = re.compile(r"^\((?:i\s+)?(tkr|t\s?kr|kkr|kr|mkr|mnkr|tusental kronor)\)$", re.I)
-HEADER_WORDS = {"id", "konto", "kst", "beskrivning", "text", "årsbudget", "budget", "utfall", "prognos", "belopp"}
+HEADER_WORDS = {"id", "konto", "kst", "beskrivning", "text", "årsbudget", "budget", "utfall", "prognos", "belopp", "plan"}
 CODE_WORDS = {"id", "konto", "kst"}
 HEADING_NUMBER = re.compile(r"^\d{1,2}\.$")
 END_WORDS = re.compile(r"^(?:not|anm|källa|kommentar)\b", re.I)
@@ -164,9 +165,25 @@ def split_column_names(tokens: list[Tok]) -> list[tuple[str, int, int]]:
     return [(" ".join(x.text for x in n), n[0].start, n[-1].end) for n in names]
 
 
+def page_furniture(text: str) -> list[tuple[int, int]]:
+    """Spans of the page number and running header a transcript leaves at the start of each page's
+    paragraph ('4 Samordningsförbundet X Verksamhetsplan och budget 2012 ...'): the longest run of
+    words that at least two such paragraphs start with."""
+    starts = [m for m in re.finditer(r"(?:^|\n\n)(\d{1,3}) (?=\S)", text)]
+    if len(starts) < 2:
+        return []
+    heads = [text[m.end() : m.end() + 200] for m in starts]
+    common = os.path.commonprefix(heads)
+    common = common[: common.rfind(" ") + 1] if " " in common else ""
+    if len(common.split()) < 3:
+        return []
+    return [(m.start(1), m.end() + len(common)) for m, h in zip(starts, heads) if h.startswith(common)]
+
+
 def grids_in(doc: Document, block: Block, year_hint: Optional[int]) -> Iterator[Grid]:
     text = doc.text[block.start : block.end]
-    tokens = tokenize(text, block.start)
+    junk = [(block.start + a, block.start + b) for a, b in page_furniture(text)]
+    tokens = [t for t in tokenize(text, block.start) if not any(a <= t.start < b for a, b in junk)]
     legend = {flag: LEGEND_KINDS.get(word.lower(), word.lower()) for flag, word in LEGEND_RE.findall(text)}
     lower = 0
     for a, tok in enumerate(tokens):
@@ -178,8 +195,12 @@ def grids_in(doc: Document, block: Block, year_hint: Optional[int]) -> Iterator[
         while nxt < len(tokens) and tokens[nxt].is_year:
             years.append(tokens[nxt])
             nxt += 1
+        pairs = _named_years(tokens, a + 1)
         if len(years) >= 2:
             grid, lower = _label_rows(doc, tokens, a, nxt, years, unit, lower)
+        elif len(pairs) >= 2:  # "(kr) Budget 2012 Plan 2013 Plan 2014 Intäkter ..."
+            grid, lower = _label_rows(doc, tokens, a, a + 1 + 2 * len(pairs), [y for _, y in pairs], unit, lower,
+                                      named=[w for w, _ in pairs])
         else:
             grid, lower = _year_rows(doc, tokens, a, unit, lower)
         if grid:
@@ -188,17 +209,33 @@ def grids_in(doc: Document, block: Block, year_hint: Optional[int]) -> Iterator[
     yield from _percent_lists(doc, block, year_hint)
 
 
-def _label_rows(doc: Document, tokens: list[Tok], anchor: int, body: int, years: list[Tok], unit, lower: int):
+def _is_unit_word(text: str) -> bool:
+    return numbers.unit_factor(text.rstrip(".,;")) is not None
+
+
+def _named_years(tokens: list[Tok], i: int) -> list[tuple[Tok, Tok]]:
+    """Column headers of a kind word and a year each: 'Budget 2012 Plan 2013 Prognos 2011'."""
+    pairs = []
+    while i + 1 < len(tokens) and tokens[i].kind == "word" and tokens[i + 1].is_year \
+            and (column_kind(tokens[i].text) != "budget" or tokens[i].text.lower() in HEADER_WORDS):
+        pairs.append((tokens[i], tokens[i + 1]))
+        i += 2
+    return pairs
+
+
+def _label_rows(doc: Document, tokens: list[Tok], anchor: int, body: int, years: list[Tok], unit, lower: int,
+                named: Optional[list[Tok]] = None):
     k = anchor - 1
-    while k >= lower and tokens[k].kind == "word" and tokens[k].text.lower() in HEADER_WORDS:
+    while not named and k >= lower and tokens[k].kind == "word" and tokens[k].text.lower() in HEADER_WORDS:
         k -= 1
-    header = tokens[k + 1 : anchor]
+    header = tokens[k + 1 : anchor] if not named else named
     has_codes = any(t.text.lower() in CODE_WORDS for t in header)
     kinds = [column_kind(t.text) for t in header if t.text.lower() not in ("id", "konto", "kst", "beskrivning", "text")]
     columns = []
     for i, y in enumerate(years):
         label = (kinds and header[-len(years) + i].text if len(header) >= len(years) else "") or ""
-        columns.append(GridColumn(f"{label} {y.text}".strip(), int(y.text), kinds[i] if i < len(kinds) else "budget", y.start, y.end))
+        start = header[-len(years) + i].start if named else y.start
+        columns.append(GridColumn(f"{label} {y.text}".strip(), int(y.text), kinds[i] if i < len(kinds) else "budget", start, y.end))
     title = title_from(tokens, heading_before(tokens, k + 1, lower), k + 1, doc.text) or " ".join(t.text for t in header)
     width = len(years)
 
@@ -215,7 +252,12 @@ def _label_rows(doc: Document, tokens: list[Tok], anchor: int, body: int, years:
         while i < len(tokens) and not _is_numeric(tokens[i]):
             words.append(tokens[i])
             i += 1
-        if words and (END_WORDS.match(words[0].text) or len(words) > MAX_LABEL_TOKENS
+        if words and _is_unit_word(words[0].text) and runs:
+            # "... uppgå till 2 286 905 kr.": figures with a unit after them are prose; so is the label before them
+            end_index = tokens.index(runs[-1][1][0]) if runs[-1][1] else i
+            runs[-1] = (runs[-1][0], [])
+            break
+        if words and (END_WORDS.match(words[0].text) or len(words) > MAX_LABEL_TOKENS or words[0].text[:1].islower()
                       or (words[0].kind == "word" and HEADING_NUMBER.match(words[0].text))):
             runs.append((nums, []))
             end_index = i - len(words)
@@ -230,6 +272,9 @@ def _label_rows(doc: Document, tokens: list[Tok], anchor: int, body: int, years:
         if pending is not None:
             _assign(pending, nums, width, doc.text)
             rows.append(pending)
+        if words and len(words) > 1 and words[0].text.lower() in SECTION_HEADINGS and words[1].text[:1].isupper():
+            rows.append(GridRow(label=words[0].text, start=words[0].start, end=words[0].end))  # "Intäkter Staten ..."
+            words = words[1:]
         if words:
             label = doc.text[words[0].start : words[-1].end]
             pending = GridRow(label=label, start=(code[1] if code else words[0].start), end=words[-1].end,
@@ -268,6 +313,8 @@ def _assign(row: GridRow, nums: list[Tok], width: int, doc_text: str) -> None:
         alternatives.extend(placements(value_cells(groups, seg, doc_text), width))
         if len(alternatives) > 24:
             break
+    if not alternatives:
+        return  # more figures than columns: not a row of this table
     if len(alternatives) == 1:
         row.values = alternatives[0]
     else:
