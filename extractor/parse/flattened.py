@@ -33,12 +33,14 @@ LEGEND_RE = re.compile(r"(\*{1,3})\s*=\s*([a-zåäö]+)", re.I)
 from extractor.parse.numbers import Amount, Group
 
 TOKEN_RE = re.compile(
-    r"(?P<paren>\([^()]*\))"
+    r"(?P<date>(?:19|20)\d{2}-\d{2}-\d{2})"  # a date is a word of a period, not figures
+    r"|(?P<paren>\([^()]*\))"
     r"|(?P<num>[-−–]?\d+(?:,\d+)?\*{0,3})(?=[\s\-−–]|$)"
     r"|(?P<dash>[-−–])(?=\s|$)"
     r"|(?P<plus>\+)(?=\s)"
     r"|(?P<word>\S+)"
 )
+DATE = re.compile(r"(?:19|20)\d{2}-\d{2}-\d{2}")
 UNIT_MARKER = re.compile(r"^\((?:i\s+)?(tkr|t\s?kr|kkr|kr|mkr|mnkr|tusental kronor)\)$", re.I)
 HEADER_WORDS = {"id", "konto", "kst", "beskrivning", "text", "årsbudget", "budget", "utfall", "prognos", "belopp", "plan"}
 CODE_WORDS = {"id", "konto", "kst"}
@@ -66,7 +68,10 @@ def tokenize(text: str, offset: int) -> list[Tok]:
     out = []
     for m in TOKEN_RE.finditer(text):
         kind = m.lastgroup or "word"
-        out.append(Tok(kind, m.group(0), offset + m.start(), offset + m.end()))
+        out.append(Tok("word" if kind == "date" else kind, m.group(0), offset + m.start(), offset + m.end()))
+    for i in range(1, len(out) - 1):  # the dash of a period "2011-05-01 – 2013-04-30"
+        if out[i].kind == "dash" and DATE.fullmatch(out[i - 1].text) and DATE.fullmatch(out[i + 1].text):
+            out[i].kind = "word"
     return out
 
 
@@ -201,6 +206,9 @@ def grids_in(doc: Document, block: Block, year_hint: Optional[int]) -> Iterator[
         elif len(pairs) >= 2:  # "(kr) Budget 2012 Plan 2013 Plan 2014 Intäkter ..."
             grid, lower = _label_rows(doc, tokens, a, a + 1 + 2 * len(pairs), [y for _, y in pairs], unit, lower,
                                       named=[w for w, _ in pairs])
+        elif before := _named_years_before(tokens, a, lower):  # "Insats Huvudman Period Belopp 2012 (kr) ..."
+            grid, lower = _label_rows(doc, tokens, a, a + 1, [y for _, y in before], unit, lower,
+                                      named=[w for w, _ in before])
         else:
             grid, lower = _year_rows(doc, tokens, a, unit, lower)
         if grid:
@@ -220,6 +228,17 @@ def _named_years(tokens: list[Tok], i: int) -> list[tuple[Tok, Tok]]:
             and (column_kind(tokens[i].text) != "budget" or tokens[i].text.lower() in HEADER_WORDS):
         pairs.append((tokens[i], tokens[i + 1]))
         i += 2
+    return pairs
+
+
+def _named_years_before(tokens: list[Tok], anchor: int, lower: int) -> list[tuple[Tok, Tok]]:
+    """Column headers of a kind word and a year each, right before the unit marker."""
+    pairs: list[tuple[Tok, Tok]] = []
+    i = anchor - 2
+    while i >= lower and tokens[i + 1].is_year and tokens[i].kind == "word" \
+            and (column_kind(tokens[i].text) != "budget" or tokens[i].text.lower() in HEADER_WORDS):
+        pairs.insert(0, (tokens[i], tokens[i + 1]))
+        i -= 2
     return pairs
 
 
@@ -252,12 +271,12 @@ def _label_rows(doc: Document, tokens: list[Tok], anchor: int, body: int, years:
         while i < len(tokens) and not _is_numeric(tokens[i]):
             words.append(tokens[i])
             i += 1
-        if words and _is_unit_word(words[0].text) and runs:
+        if words and (_is_unit_word(words[0].text) or words[0].text[:1].islower()) and runs:
             # "... uppgå till 2 286 905 kr.": figures with a unit after them are prose; so is the label before them
             end_index = tokens.index(runs[-1][1][0]) if runs[-1][1] else i
             runs[-1] = (runs[-1][0], [])
             break
-        if words and (END_WORDS.match(words[0].text) or len(words) > MAX_LABEL_TOKENS or words[0].text[:1].islower()
+        if words and (END_WORDS.match(words[0].text) or len(words) > MAX_LABEL_TOKENS
                       or (words[0].kind == "word" and HEADING_NUMBER.match(words[0].text))):
             runs.append((nums, []))
             end_index = i - len(words)
@@ -275,6 +294,8 @@ def _label_rows(doc: Document, tokens: list[Tok], anchor: int, body: int, years:
         if words and len(words) > 1 and words[0].text.lower() in SECTION_HEADINGS and words[1].text[:1].isupper():
             rows.append(GridRow(label=words[0].text, start=words[0].start, end=words[0].end))  # "Intäkter Staten ..."
             words = words[1:]
+        while words and (DATE.fullmatch(words[-1].text) or words[-1].text in "-−–"):
+            words = words[:-1]  # a period after the label stands in a column of its own
         if words:
             label = doc.text[words[0].start : words[-1].end]
             pending = GridRow(label=label, start=(code[1] if code else words[0].start), end=words[-1].end,
