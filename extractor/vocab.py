@@ -76,6 +76,8 @@ SECTION_WORDS: list[tuple[str, list[str]]] = [
     ("cost", ["kostnad", "utgift", "insatser", "kansli", "administration", "projekt"]),
     ("assets", ["tillgångar", "fordringar", "^kassa", "=bank"]),
 ]
+# Words that open a table's caption ("Tabell 3. Eget kapital (tkr)").
+CAPTION_WORDS = ["tabell", "tab.", "bilaga", "figur"]
 # Headings that open a group of rows ("Intäkter", then its rows), lower case.
 SECTION_HEADINGS = ["intäkter", "kostnader", "insatser", "tillgångar", "skulder", "finansiering", "verksamhetskostnader"]
 # A total's label that names the section it sums: "Summa intäkter" sums the income rows.
@@ -111,3 +113,6 @@ def words_re(words: Iterable[str]) -> str:
 
 def compile_words(words: Iterable[str]) -> re.Pattern[str]:
     return re.compile(words_re(words), re.I)
+
+
+CAPTION_START = re.compile(rf"^\s*{words_re(CAPTION_WORDS)}\s*\d", re.I)

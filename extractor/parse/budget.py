@@ -58,6 +58,7 @@ def _strip(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip()
 
 
+CAPTION_START = vocab.CAPTION_START
 NOT_A_TITLE = re.compile(r"kommentar|^noter?\b", re.I)
 
 
@@ -72,6 +73,9 @@ def caption_before(doc: Document, blocks: list[Block], index: int, limit: int = 
         t = _strip(b.text(doc))
         if n < limit:
             texts.append(t)
+        if n == 0 and CAPTION_START.match(t) and len(t) < 160:
+            title = t  # "Tabell 3. Resultatbudget 2025 ... (tkr)" names the table
+            break
         if (b.kind == "heading" or (b.kind == "list_item" and len(t) < 60 and not t.endswith((".", ",")))) and len(t) < 120:
             if NOT_A_TITLE.search(t):
                 continue  # "Budgetkommentar" heads the prose about the table, not the table

@@ -24,6 +24,7 @@ import re
 from collections import Counter
 from typing import Iterator, Optional
 
+from extractor import vocab
 from extractor.document import Document, Line
 from extractor.layout import NUMBERED_HEADING, is_table_line
 from extractor.parse import numbers
@@ -34,7 +35,7 @@ from extractor.parse.numbers import Amount
 
 MAX_HEADER = 40  # characters of one header line
 MAX_LABEL = 80
-CAPTION = re.compile(r"^\s*(?:tabell|tab\.|bilaga)\s*\d", re.I)
+CAPTION = vocab.CAPTION_START
 
 
 def _header_line(text: str) -> bool:
