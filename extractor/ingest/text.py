@@ -59,6 +59,9 @@ def looks_binary(data: bytes) -> bool:
     return control > len(sample) * 0.05
 
 
+CELL_TAG = re.compile(r"</t[dh]\s*>", re.I)
+
+
 def _strip_residue(line: str) -> tuple[str, list[tuple[int, int, str]]]:
     """Remove HTML tags, entities and markdown emphasis from one line; return marks in line offsets."""
     marks: list[tuple[int, int, str]] = []
@@ -87,10 +90,15 @@ def _strip_residue(line: str) -> tuple[str, list[tuple[int, int, str]]]:
         elif name in ("br", "p", "li") and out and not out[-1].endswith(" "):
             out.append(" ")
             length += 1
+        elif name in ("td", "th") and tag.group(1):
+            out.append("\t")  # a table cell of HTML residue ends where its tag closes
+            length += 1
         pos = tag.end()
     chunk = html.unescape(line[pos:])
     out.append(chunk)
     text = "".join(out)
+    if "\t" in text and CELL_TAG.search(line):
+        text = text.rstrip("\t")
     # markdown bold/underline-bold: drop the markers, keep a mark
     while True:
         m = MD_BOLD.search(text)
