@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from extractor.document import Document, Line
+from extractor.vocab import UNITS
 
 TOC_HEADINGS = ("innehållsförteckning", "innehåll", "innehållsförtekning")
 SPACE_SPLIT = re.compile(r"\s{2,}|\t")
@@ -86,6 +87,8 @@ def is_table_line(text: str) -> bool:
 
 def _is_space_table_line(text: str) -> bool:
     parts = [p for p in SPACE_SPLIT.split(text.strip()) if p]
+    if len(parts) >= 2 and "  " in text.strip() and all(p.lower().strip("()") in UNITS for p in parts[1:]):
+        return True  # a unit row: "Intäkter      tkr      tkr"
     return len(parts) >= 2 and bool(re.search(r"\d", " ".join(parts[1:]))) and "  " in text.strip()
 
 

@@ -487,6 +487,38 @@ class Variant:
     factor: float
     seed: int
     inject: bool = False
+    form: str = "tab"  # the physical form the tab tables are printed in: tab, pipe or aligned
+
+
+FORMS = ("tab", "pipe", "aligned")
+
+
+def visible(cell: str) -> int:
+    return len(TAG_RE.sub("", cell))
+
+
+def reshape(lines: list[str], form: str) -> list[str]:
+    """A tab table's lines printed as markdown pipes or aligned with spaces; the cells stay as they are."""
+    if form == "tab" or not any("\t" in l for l in lines):
+        return lines
+    rows = [l.split("\t") for l in lines]
+    width = max(len(r) for r in rows)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    if form == "pipe":
+        out = ["| " + " | ".join(r) + " |" for r in rows]
+        if not any(parse_amount(c) for c in rows[0][1:]):
+            out.insert(1, "|---|" + "---:|" * (width - 1))
+        return out
+    widths = [max(visible(r[i]) for r in rows) + 4 for i in range(width)]
+    out = []
+    for r in rows:
+        if not any(c.strip() for c in r[1:]):
+            out.append(r[0])
+            continue
+        cells = [r[0] + " " * (widths[0] - visible(r[0]))]
+        cells += [" " * (widths[i] - visible(r[i])) + r[i] for i in range(1, width)]
+        out.append("".join(cells).rstrip())
+    return out
 
 
 def renamer(template: Template, variant: Variant) -> Callable[[str], str]:
@@ -578,15 +610,15 @@ def make(variant: Variant) -> tuple[str, dict]:
     rng = random.Random(variant.seed)
     injection = choose_injection(template, tables, rng) if variant.inject else None
     ev = Evaluation(tables, variant.seed, variant.factor, injection)
-    rendered: dict[int, list[str]] = {}
+    rendered: dict[int, tuple[list[str], int]] = {}
     for t, table in enumerate(tables):
-        rendered[table.first] = render_table(table, t, ev, rename, variant.shift)
+        rendered[table.first] = (reshape(render_table(table, t, ev, rename, variant.shift), variant.form), len(table.rows))
     out: list[str] = []
     i = 0
     while i < len(lines):
         if i in rendered:
-            out.extend(rendered[i])
-            i += len(rendered[i])
+            out.extend(rendered[i][0])
+            i += rendered[i][1]
         else:
             out.append(prose(lines[i]))
             i += 1
@@ -673,7 +705,7 @@ def draw(rng: random.Random, template: Optional[str] = None, inject_rate: float 
     factor = round(low * (high / low) ** rng.random(), 4)
     seed = rng.randrange(2 ** 32)
     inject = rng.random() < inject_rate and bool(TEMPLATES[name].tables)
-    return Variant(name, place, region, shift, factor, seed, inject)
+    return Variant(name, place, region, shift, factor, seed, inject, form=FORMS[seed % len(FORMS)])
 
 
 def slug(text: str) -> str:

@@ -1,5 +1,6 @@
 """The whole pipeline on plans it has never seen: synthetic variants of the corpus plans
-(extractor/synth.py) with other names, years and figures, whose gold is known by construction.
+(extractor/synth.py) with other names, years, figures and physical forms of their tables (tab,
+markdown pipes, aligned with spaces), whose gold is known by construction.
 
 Each variant must give exactly its gold figures (label, year, amount in kronor, raw text),
 exactly the findings injected into it (errors and warnings), its association and plan year.
@@ -88,6 +89,14 @@ def test_variants_cover_every_template_with_and_without_a_mistake():
         assert seen[(t, False)] >= 1
         if synth.TEMPLATES[t].tables:
             assert seen[(t, True)] >= 1
+
+
+def test_variants_cover_every_physical_form():
+    assert {v.form for v in VARIANTS if synth.TEMPLATES[v.template].tables} == set(synth.FORMS)
+    v = synth.Variant("000", "Kalmar", "Region Kalmar län", shift=0, factor=1.0, seed=1, form="pipe")
+    assert "| | 2011 | 2012 | 2013 |" in synth.make(v)[0]
+    v = synth.Variant("000", "Kalmar", "Region Kalmar län", shift=0, factor=1.0, seed=1, form="aligned")
+    assert "\t" not in synth.make(v)[0].split("2011")[1].split("Medel till förfogande")[0]
 
 
 def test_same_variant_same_text():
