@@ -94,7 +94,7 @@ def test_variants_cover_every_template_with_and_without_a_mistake():
 def test_variants_cover_every_physical_form():
     assert {v.form for v in VARIANTS if synth.TEMPLATES[v.template].tables} == set(synth.FORMS)
     v = synth.Variant("000", "Kalmar", "Region Kalmar län", shift=0, factor=1.0, seed=1, form="pipe")
-    assert "| | 2011 | 2012 | 2013 |" in synth.make(v)[0]
+    assert "|  | 2011 | 2012 | 2013 |\n|---|---:|---:|---:|" in synth.make(v)[0]
     v = synth.Variant("000", "Kalmar", "Region Kalmar län", shift=0, factor=1.0, seed=1, form="aligned")
     assert "\t" not in synth.make(v)[0].split("2011")[1].split("Medel till förfogande")[0]
 
