@@ -290,6 +290,11 @@ def check_statutory_split(ctx: Context) -> None:
 
 
 def audit_table(table: BudgetTable, index: int) -> list[Finding]:
+    if table.doubts:
+        # figures that could not be placed would make every sum look wrong: say so once, check nothing
+        return [Finding(kind="unreadable_table", severity="info", table=index, span=table.span,
+                        message=f"{table.title or 'table'}: figures not read with confidence ({'; '.join(table.doubts[:3])}); "
+                                "its arithmetic is not checked")]
     ctx = Context(table, index, numbers.unit_factor(table.unit) or 1)
     check_sums_and_results(ctx)
     check_carry_forward(ctx)

@@ -85,6 +85,8 @@ class BudgetTable(BaseModel):
     span: Span
     columns: list[Column] = Field(default_factory=list)
     rows: list[BudgetRow] = Field(default_factory=list)
+    doubts: list[str] = Field(default_factory=list, description="why figures of this table could not be read with "
+                              "confidence; the audit then reports the table as unreadable instead of checking it")
 
 
 class Finding(BaseModel):

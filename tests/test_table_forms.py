@@ -133,3 +133,14 @@ def test_years_as_rows_notes_codes_and_members(tmp_path):
     assert [(c.year, c.kind) for c in years.columns] == [(2023, "actual"), (2024, "budget")]
     assert {(r.label, c.year): c.amount_sek for r in years.rows for c in r.cells}[("Eget kapital", 2024)] == 800000
     assert not [f for f in plan.findings if f.severity in ("error", "warning")]
+
+
+def test_a_table_that_cannot_be_read_is_said_so_not_an_error(tmp_path):
+    """A row with more figures than the header has columns: the figures cannot be placed, so the
+    table is reported unreadable (info) and no arithmetic error is raised from a guess."""
+    path = tmp_path / "unreadable.txt"
+    path.write_text(HEAD + "Budget (tkr)\n\tBudget 2024\tPlan 2025\nMedlemsbidrag\t1 000\t1 100\n"
+                    "Kansli\t300\t200\t100\nSumma\t1 400\t1 300\n", encoding="utf-8")
+    plan = pipeline.run(path)
+    assert [(f.kind, f.severity) for f in plan.findings] == [("unreadable_table", "info")]
+    assert "Kansli: more figures than the table has columns" in plan.findings[0].message

@@ -169,7 +169,7 @@ def build_table(doc: Document, grid: Grid, chosen: Optional[dict[int, int]] = No
         rows.append(BudgetRow(label=grow.label, code=grow.code, section=section, role=role,
                               is_total=role in ("total", "subtotal"), span=doc.span(grow.start, grow.end), cells=cells))
     return BudgetTable(title=grid.title or grid.caption[:90], unit=unit, layout=grid.layout,  # type: ignore[arg-type]
-                       span=doc.span(grid.start, grid.end), columns=columns, rows=rows)
+                       span=doc.span(grid.start, grid.end), columns=columns, rows=rows, doubts=grid.doubts)
 
 
 def resolve(doc: Document, grid: Grid) -> BudgetTable:

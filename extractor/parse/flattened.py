@@ -304,14 +304,17 @@ def _label_rows(doc: Document, tokens: list[Tok], anchor: int, body: int, years:
             pending = None
     if pending is not None:
         rows.append(pending)
+    doubts = [f"{r.label}: more figures than the table has columns" for r in rows if r.blank_cells < 0]
     for r in rows:
+        r.blank_cells = max(r.blank_cells, 0)
         if r.values:
             r.end = max(v.end for v in r.values.values())
         elif r.alternatives:
             r.end = max(v.end for alt in r.alternatives for v in alt.values())
     end = tokens[end_index - 1].end if end_index > 0 else tokens[-1].end
     start = tokens[k + 1].start
-    grid = Grid(title=title, caption=title, start=start, end=end, layout="flattened", columns=columns, rows=rows, unit=unit)
+    grid = Grid(title=title, caption=title, start=start, end=end, layout="flattened", columns=columns, rows=rows, unit=unit,
+                doubts=doubts)
     return grid, end_index
 
 
@@ -335,7 +338,8 @@ def _assign(row: GridRow, nums: list[Tok], width: int, doc_text: str) -> None:
         if len(alternatives) > 24:
             break
     if not alternatives:
-        return  # more figures than columns: not a row of this table
+        row.blank_cells = -1  # more figures than columns: the row's figures cannot be placed
+        return
     if len(alternatives) == 1:
         row.values = alternatives[0]
     else:

@@ -64,6 +64,7 @@ class Grid:
     unit_source: str = "document"  # where the table's unit was read: header, caption or document default
     legend: dict[str, str] = field(default_factory=dict)
     balance: bool = False
+    doubts: list[str] = field(default_factory=list)  # why some figures could not be placed with confidence
 
 
 def column_kind(label: str) -> str:

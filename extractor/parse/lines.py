@@ -176,6 +176,8 @@ def grid_from_block(doc: Document, block: Block, title: str, caption: str, year_
         row = GridRow(label=label, start=s + (len(text) - len(text.lstrip())), end=cells[-1][1])
         if codes and (m := CODE.match(label)):
             row.code, row.label = m.group(1), label[m.end():]
+        if len(cells) - 1 > len(columns) and any(isinstance(numbers.parse_cell(c[2]), Amount) for c in cells[len(columns) + 1:]):
+            grid.doubts.append(f"{label or 'a row'}: more figures than the table has columns")
         for idx, (cs, ce, t) in enumerate(cells[1:]):
             if idx >= len(columns) or columns[idx].kind not in AMOUNT_KINDS or non_amount_kind(label) == "text":
                 continue  # a field such as "Period  2017" holds no kronor
