@@ -169,6 +169,9 @@ def grid_from_block(doc: Document, block: Block, title: str, caption: str, year_
         return _transposed(doc, grid, body)
     units: list[str] = []
     percents: Counter[int] = Counter()
+    # columns no header names, in a table whose header names the others: a row reaching into them is misread
+    unheaded = {i for i, c in enumerate(columns) if not c.label} if any(c.label for c in columns) else set()
+    unheaded |= set(range(len(columns), width))
     codes = sum(1 for cells in body if CODE.match(cells[0][2].strip())) >= max(2, len([c for c in body if len(c) > 1]) // 3)
     for cells in body:
         s, e, text = cells[0]
@@ -176,7 +179,7 @@ def grid_from_block(doc: Document, block: Block, title: str, caption: str, year_
         row = GridRow(label=label, start=s + (len(text) - len(text.lstrip())), end=cells[-1][1])
         if codes and (m := CODE.match(label)):
             row.code, row.label = m.group(1), label[m.end():]
-        if len(cells) - 1 > len(columns) and any(isinstance(numbers.parse_cell(c[2]), Amount) for c in cells[len(columns) + 1:]):
+        if any(isinstance(numbers.parse_cell(c[2]), Amount) for i, c in enumerate(cells[1:]) if i in unheaded):
             grid.doubts.append(f"{label or 'a row'}: more figures than the table has columns")
         for idx, (cs, ce, t) in enumerate(cells[1:]):
             if idx >= len(columns) or columns[idx].kind not in AMOUNT_KINDS or non_amount_kind(label) == "text":
