@@ -375,9 +375,19 @@ class Grid:
         edges = [-1e9] + self.bounds + [1e9]
         return max(range(len(edges) - 1), key=lambda z: min(b, edges[z + 1]) - max(a, edges[z]))
 
-    def fits(self, segs: list[list[PWord]]) -> bool:
-        """A line that can be part of the table: no segment crosses from the label into values."""
-        return all(not (0 in z and len(z) > 1) for z in (self.zones(s) for s in segs))
+    def fits(self, segs: list[list[PWord]], slack: float = 2.0) -> bool:
+        """A line that can be part of the table: no segment crosses from the label into the
+        values (a header reaching a little left of its column does not)."""
+        for s in segs:
+            a, b = s[0].x0, s[-1].x1
+            in_label = min(b, self.bounds[0]) - a
+            if in_label > max(slack, 0.3 * (b - a)) and b - self.bounds[0] > slack:
+                return False
+        return True
+
+    def right_edges_match(self, segs: list[list[PWord]], slack: float = 4.0) -> bool:
+        """Does a value line end in this table's last column?"""
+        return abs(segs[-1][-1].x1 - self.cols[-1][1]) <= slack or self.cols[-1][0] - slack <= segs[-1][-1].x1 <= self.cols[-1][1] + slack
 
     def in_values(self, segs: list[list[PWord]]) -> bool:
         return any(max(self.zones(s)) > 0 for s in segs)
@@ -404,6 +414,12 @@ class Block:
         return Grid.of([s for s, k in zip(self.segs, self.kinds) if k == "value"])
 
 
+def _names_columns(segs: list[list[PWord]], grid: Grid) -> bool:
+    """A header line: a name over each value column (a new table starts under it)."""
+    heads = [s for s in segs if not _is_value(s) and grid.zone_at((s[0].x0 + s[-1].x1) / 2) > 0]
+    return len(grid.cols) >= 2 and len(heads) >= len(grid.cols)
+
+
 def _gap(a: TextLine, b: TextLine) -> float:
     return b.top - a.bottom
 
@@ -426,7 +442,9 @@ def find_blocks(lines: list[TextLine], settings: Settings = SETTINGS) -> list[Un
         if groups:
             j0 = groups[-1][-1]
             between = range(j0 + 1, i)
-            if (all(grid.fits(segs[j]) and kinds[j] != "years" for j in between)
+            own = Grid.of([segs[k] for k in groups[-1] if kinds[k] == "value"])
+            if (all(grid.fits(segs[j]) and kinds[j] != "years" and not _names_columns(segs[j], own) for j in between)
+                    and own.right_edges_match(segs[i])
                     and all(_gap(lines[j], lines[j + 1]) <= far for j in range(j0, i))):
                 groups[-1] += list(between) + [i]
                 continue
@@ -453,7 +471,8 @@ def find_blocks(lines: list[TextLine], settings: Settings = SETTINGS) -> list[Un
         a = j + 1
         # downwards: the last row's cells wrapping onto tight lines
         while (b + 1 < len(lines) and kinds[b + 1] == "text" and grid.fits(segs[b + 1])
-               and _gap(lines[b], lines[b + 1]) <= 0.5 * size and b + 1 - g[-1] <= 2):
+               and _gap(lines[b], lines[b + 1]) <= 0.5 * size and b + 1 - g[-1] <= 2
+               and (grid.in_values(segs[b + 1]) or _starts_lower(lines[b + 1]) or _goes_on(_text(segs[b][0])))):
             b += 1
         out += lines[done:a]
         out.append(Block(lines[a:b + 1], segs[a:b + 1], kinds[a:b + 1], lines[a].page))
