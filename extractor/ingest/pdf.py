@@ -186,7 +186,8 @@ def read_page(page, table_ids, settings: Settings) -> Page:
         for w in raw
     ]
     out = Page(number, float(page.height))
-    tables = page.find_tables() if (page.lines or page.rects) else []
+    # a ruled table of one row is a boxed or shaded header over an unruled body: words read it
+    tables = [t for t in (page.find_tables() if (page.lines or page.rects) else []) if len(t.rows) >= 2]
     taken: set[int] = set()
     for table in tables:
         table_id = next(table_ids)
@@ -311,8 +312,10 @@ def line_kind(segs: list[list[PWord]]) -> str:
     figures = [s for s in segs[1:] if _is_value(s) and re.search(r"\d", _text(s))]
     if not figures or not _is_value(segs[-1]):
         return "text"
-    if all(YEAR_CELL.match(_text(s)) for s in segs if _is_value(s) and re.search(r"\d", _text(s))):
-        return "years"
+    if all(YEAR_CELL.match(_text(s)) for s in figures):
+        # years over the columns are a header; a year ending wrapped cell text ("28 februari" /
+        # "2027") is text
+        return "years" if all(YEAR_CELL.match(_text(s)) for s in segs[1:]) else "text"
     return "value"
 
 
@@ -453,22 +456,22 @@ def find_blocks(lines: list[TextLine], settings: Settings = SETTINGS) -> list[Un
     done = 0
     for g in groups:
         a, b = g[0], g[-1]
-        if len([i for i in g if kinds[i] == "value"]) < 2 and len(grid.cols) < 2 and not any(kinds[i] == "years" for i in range(max(done, a - 3), a)):
-            # one figure after a label, alone: a field line ("Budget 2020: 700 000 kr"), not a table
-            if not (a > 0 and kinds[a - 1] == "years"):
-                continue
         grid = Grid.of([segs[i] for i in g if kinds[i] == "value"]) or grid  # this table's own columns
+        if sum(kinds[i] == "value" for i in g) < 2 and len(grid.cols) < 2:
+            continue  # one figure after a label: a field line ("Budget 2020: 700 000 kr"), not a table
         inner = [_gap(lines[i], lines[i + 1]) for i in range(a, b)]
         pitch = median(inner) if inner else size
         # upwards: header lines, and section lines just above the first row
-        j, header = a - 1, False
-        while j >= done and grid.fits(segs[j]) and _gap(lines[j], lines[j + 1]) <= far:
+        j, header, top = a - 1, False, a
+        while j >= max(done, a - 8) and grid.fits(segs[j]) and _gap(lines[j], lines[j + 1]) <= far:
             if kinds[j] == "years" or grid.in_values(segs[j]):
-                header = True
-            elif header or _gap(lines[j], lines[j + 1]) > 1.5 * pitch + 1:
-                break
+                header, top = True, j
+            elif header:
+                break  # a title above the header
+            elif top == j + 1 and _gap(lines[j], lines[j + 1]) <= 1.5 * pitch + 1:
+                top = j  # a section line hugging the first row
             j -= 1
-        a = j + 1
+        a = top
         # downwards: the last row's cells wrapping onto tight lines
         while (b + 1 < len(lines) and kinds[b + 1] == "text" and grid.fits(segs[b + 1])
                and _gap(lines[b], lines[b + 1]) <= 0.5 * size and b + 1 - g[-1] <= 2
@@ -512,6 +515,9 @@ def block_rows(block: Block, grid: Grid, leading: float, table_id: int, settings
     padded = row_gap > leading + 0.5 * size  # cells have padding: a wrapped cell's lines are closer
     tight = (leading + row_gap) / 2
     owner: dict[int, int] = {i: i for i in anchors}
+    # cells aligned to the top when the body opens with a row's first line: text wrapping in
+    # other cells then belongs to the row above, else (centred cells) to the nearer row
+    top_aligned = bool(body) and body[0] in anchors
     for i in body:
         if i in owner:
             continue
@@ -520,7 +526,10 @@ def block_rows(block: Block, grid: Grid, leading: float, table_id: int, settings
         label_only = not grid.in_values(segs[i])
         if not label_only:  # wrapped text of other cells: the nearer row
             cands = [k for k in anchors if k != i]
-            if cands:
+            above = [k for k in cands if k < i]
+            if top_aligned and above:
+                owner[i] = above[-1]
+            elif cands:
                 owner[i] = min(cands, key=lambda k: (abs((lines[k].top + lines[k].bottom) / 2 - (lines[i].top + lines[i].bottom) / 2), k > i))
             else:
                 owner[i] = i
