@@ -279,7 +279,7 @@ def drop_running_lines(pages: list[Page], settings: Settings = SETTINGS) -> None
 AMOUNT = re.compile(
     r"^[-–−]?\s*\(?\d{1,3}(?:[ \u00a0.]\d{3})*(?:,\d+)?\)?\s*(?:%|kr|tkr|t kr|mkr|ksek|sek)?$"
     r"|^[-–−]?\s*\d+(?:,\d+)?\s*(?:%|kr|tkr|t kr|mkr|ksek|sek)?$", re.I)
-DASH_CELL = re.compile(r"^[-–−]$")
+DASH_CELL = re.compile(r"^[-–−]\s*(?:kr|tkr|t kr|mkr|%)?$", re.I)  # nothing: an empty or zero cell
 YEAR_CELL = re.compile(r"^(?:19|20)\d\d$")
 # a label line ending so goes on in the next line of its cell
 JOINING_WORDS = KEEP_HYPHEN_BEFORE | {"i", "för", "av", "med", "på", "om", "inom", "från", "vid", "mot", "de", "den", "det", "en", "ett"}
@@ -309,9 +309,11 @@ def line_kind(segs: list[list[PWord]]) -> str:
     """``value`` (a label and amounts), ``years`` (a header of year cells) or ``text``."""
     if len(segs) < 2:
         return "text"
-    figures = [s for s in segs[1:] if _is_value(s) and re.search(r"\d", _text(s))]
-    if not figures or not _is_value(segs[-1]):
+    if not _is_value(segs[-1]) or not any(_is_value(s) for s in segs[1:]):
         return "text"
+    figures = [s for s in segs[1:] if _is_value(s) and re.search(r"\d", _text(s))]
+    if not figures:
+        return "value"  # a row of dashes
     if all(YEAR_CELL.match(_text(s)) for s in figures):
         # years over the columns are a header; a year ending wrapped cell text ("28 februari" /
         # "2027") is text
