@@ -293,6 +293,24 @@ def segments(line: TextLine, settings: Settings = SETTINGS) -> list[list[PWord]]
             out.append([w])
         else:
             out[-1].append(w)
+    return [piece for seg in out for piece in split_amounts(seg)]
+
+
+NUMBER_WORD = re.compile(r"^[-–−(]?\d+(?:,\d+)?\)?%?$")
+GROUP_WORD = re.compile(r"^\d{3}(?:,\d+)?\)?%?$")
+
+
+def split_amounts(seg: list[PWord]) -> list[list[PWord]]:
+    """Figures of neighbouring columns set close together (``-3 700 -3 900``) -> one segment
+    each: a figure goes on only with a three-digit group a space away."""
+    if len(seg) < 2 or not all(NUMBER_WORD.match(w.text) for w in seg) or AMOUNT.match(_text(seg)):
+        return [seg]
+    out = [[seg[0]]]
+    for prev, w in zip(seg, seg[1:]):
+        if GROUP_WORD.match(w.text) and not prev.text.endswith(("%", ")")) and w.x0 - prev.x1 <= 0.45 * w.size:
+            out[-1].append(w)
+        else:
+            out.append([w])
     return out
 
 
@@ -386,7 +404,7 @@ class Grid:
         for s in segs:
             a, b = s[0].x0, s[-1].x1
             in_label = min(b, self.bounds[0]) - a
-            if in_label > max(slack, 0.3 * (b - a)) and b - self.bounds[0] > slack:
+            if in_label > max(slack, 0.3 * (b - a)) and b - self.cols[0][0] > slack:
                 return False
         return True
 
@@ -465,7 +483,8 @@ def find_blocks(lines: list[TextLine], settings: Settings = SETTINGS) -> list[Un
         pitch = median(inner) if inner else size
         # upwards: header lines, and section lines just above the first row
         j, header, top = a - 1, False, a
-        while j >= max(done, a - 8) and grid.fits(segs[j]) and _gap(lines[j], lines[j + 1]) <= far:
+        while (j >= max(done, a - 8) and grid.fits(segs[j]) and not _sentence(lines[j])
+               and _gap(lines[j], lines[j + 1]) <= far):
             if kinds[j] == "years" or grid.in_values(segs[j]):
                 header, top = True, j
             elif header:
@@ -484,6 +503,11 @@ def find_blocks(lines: list[TextLine], settings: Settings = SETTINGS) -> list[Un
         done = b + 1
     out += lines[done:]
     return out
+
+
+def _sentence(line: TextLine) -> bool:
+    """A line of prose ending a sentence: never a header."""
+    return len(line.words) >= 4 and line.text.rstrip().endswith((".", ":"))
 
 
 def _starts_lower(line: TextLine) -> bool:
@@ -585,15 +609,31 @@ def header_row(lines: list[TextLine], segs: list[list[list[PWord]]], grid: Grid,
         values = []
         for p in line_pieces:
             (values if grid.zone_at(centre(p)) > 0 else target[0]).append(p)
-        if values and len({grid.zone_at(centre(p)) for p in values}) < len(below):
-            for z in sorted(below):
-                target[z].append(min(values, key=lambda p: abs(centre(p) - col_centre[z])))
+        bare = {z for z in below if _only_year_or_unit(z, pieces[k + 1:], grid)}
+        if values and bare - {grid.zone_at(centre(p)) for p in values}:
+            # a spanning header (Budget over 2024 | 2025): each year column under its territory
+            values.sort(key=lambda p: p[0].x0)
+            cuts = [(p[-1].x1 + q[0].x0) / 2 for p, q in zip(values, values[1:])]
+            for z in sorted(bare):
+                target[z].append(values[sum(1 for c in cuts if c <= col_centre[z])])
+            for p in values:
+                if grid.zone_at(centre(p)) not in bare:
+                    target[grid.zone_at(centre(p))].append(p)
         else:
             for p in values:
                 target[grid.zone_at(centre(p))].append(p)
         for z, ps in target.items():
             cells[z].append([w for p in ps for w in p])
     return Row(cells, lines[0].page, lines[0].top, lines[-1].bottom, table_id)
+
+
+UNIT_WORDS = {"kr", "tkr", "t kr", "mkr", "ksek", "sek", "%", "(kr)", "(tkr)"}
+
+
+def _only_year_or_unit(z: int, lower: list[list[list[PWord]]], grid: Grid) -> bool:
+    """Do the lower header lines name column ``z`` by a year or unit alone (``2024``, ``tkr``)?"""
+    words = [w.text for line in lower for p in line if grid.zone_at((p[0].x0 + p[-1].x1) / 2) == z for w in p]
+    return bool(words) and all(YEAR_CELL.match(t) or t.lower() in UNIT_WORDS for t in words)
 
 
 def line_pitch_gap(pages: list[Page]) -> float:
