@@ -55,6 +55,7 @@ class Settings:
     margin_zone: float = 0.12  # top and bottom share of the page where running headers live
     header_share: float = 0.5  # a header repeats on at least this share of the pages
     header_y_slack: float = 6.0
+    table_break: float = 3.0  # x size: a wider gap between two lines ends a table
     eof_window: int = 2048  # %%EOF must be this close to the end (readers look in the last 1024 bytes)
 
 
@@ -185,7 +186,8 @@ def read_page(page, table_ids, settings: Settings) -> Page:
         for w in raw
     ]
     out = Page(number, float(page.height))
-    tables = page.find_tables() if (page.lines or page.rects) else []
+    # a ruled table of one row is a boxed or shaded header over an unruled body: words read it
+    tables = [t for t in (page.find_tables() if (page.lines or page.rects) else []) if len(t.rows) >= 2]
     taken: set[int] = set()
     for table in tables:
         table_id = next(table_ids)
@@ -259,6 +261,30 @@ def drop_running_lines(pages: list[Page], settings: Settings = SETTINGS) -> None
 
 
 # -- unruled tables ----------------------------------------------------------------------------
+# A table without rules is found and read from the words' geometry alone:
+#
+# * a *value line* splits into segments at wide gaps and has an amount in a segment after the
+#   first (the label); its segments outside the label give the value columns: the union of their
+#   x-extents over all value lines of the table (right-aligned figures of one column overlap,
+#   those of neighbouring columns never do), so a column stays put where cells are empty;
+# * the lines between and around value lines that fit the columns (label-only lines, header
+#   lines over the value columns, wrapped cell text) belong to the table; a line of prose
+#   crossing from the label into the value columns ends it, and line spacing alone never does;
+# * header lines above the first value line combine per column (``Prognos`` / ``2016``,
+#   ``Budget`` spanning ``2024 | 2025``, a unit row ``tkr tkr``); a label-only line is a section
+#   line (``Intäkter``) or, when it wraps a label (tight spacing, a lowercase start, a line
+#   ending in ``och`` or a comma), part of the neighbouring row's label;
+# * a table that ends one page and opens the next is one table, its columns read from both
+#   parts, and a header repeated at the top of the next page is dropped.
+AMOUNT = re.compile(
+    r"^[-–−]?\s*\(?\d{1,3}(?:[ \u00a0.]\d{3})*(?:,\d+)?\)?\s*(?:%|kr|tkr|t kr|mkr|ksek|sek)?$"
+    r"|^[-–−]?\s*\d+(?:,\d+)?\s*(?:%|kr|tkr|t kr|mkr|ksek|sek)?$", re.I)
+DASH_CELL = re.compile(r"^[-–−]\s*(?:kr|tkr|t kr|mkr|%)?$", re.I)  # nothing: an empty or zero cell
+YEAR_CELL = re.compile(r"^(?:19|20)\d\d$")
+# a label line ending so goes on in the next line of its cell
+JOINING_WORDS = KEEP_HYPHEN_BEFORE | {"i", "för", "av", "med", "på", "om", "inom", "från", "vid", "mot", "de", "den", "det", "en", "ett"}
+
+
 def segments(line: TextLine, settings: Settings = SETTINGS) -> list[list[PWord]]:
     """Split a line where the gap between words is wide enough to separate columns."""
     out = [[line.words[0]]]
@@ -267,69 +293,347 @@ def segments(line: TextLine, settings: Settings = SETTINGS) -> list[list[PWord]]
             out.append([w])
         else:
             out[-1].append(w)
-    return out
+    return [piece for seg in out for piece in split_amounts(seg)]
 
 
-def columns_of(rows: list[list[list[PWord]]]) -> list[tuple[float, float]]:
-    """Column x-ranges: the union of overlapping segment extents of the multi-segment lines."""
-    spans = sorted((seg[0].x0, seg[-1].x1) for segs in rows for seg in segs)
-    cols: list[list[float]] = []
-    for a, b in spans:
-        if cols and a <= cols[-1][1] + 1:
-            cols[-1][1] = max(cols[-1][1], b)
+NUMBER_WORD = re.compile(r"^[-–−(]?\d+(?:,\d+)?\)?%?$")
+GROUP_WORD = re.compile(r"^\d{3}(?:,\d+)?\)?%?$")
+
+
+def split_amounts(seg: list[PWord]) -> list[list[PWord]]:
+    """Figures of neighbouring columns set close together (``-3 700 -3 900``) -> one segment
+    each: a figure goes on only with a three-digit group a space away."""
+    if len(seg) < 2 or not all(NUMBER_WORD.match(w.text) for w in seg) or AMOUNT.match(_text(seg)):
+        return [seg]
+    out = [[seg[0]]]
+    for prev, w in zip(seg, seg[1:]):
+        if GROUP_WORD.match(w.text) and not prev.text.endswith(("%", ")")) and w.x0 - prev.x1 <= 0.45 * w.size:
+            out[-1].append(w)
         else:
-            cols.append([a, b])
-    return [(a, b) for a, b in cols]
-
-
-def _column_of(seg: list[PWord], cols: list[tuple[float, float]]) -> int:
-    a, b = seg[0].x0, seg[-1].x1
-    overlaps = [min(b, c1) - max(a, c0) for c0, c1 in cols]
-    best = max(range(len(cols)), key=lambda i: overlaps[i])
-    if overlaps[best] > 0:
-        return best
-    return min(range(len(cols)), key=lambda i: abs((a + b) / 2 - (cols[i][0] + cols[i][1]) / 2))
-
-
-def _numeric_tail(segs: list[list[PWord]]) -> bool:
-    return all(NUMERIC.match(" ".join(w.text for w in seg)) for seg in segs[1:])
-
-
-def find_unruled_tables(lines: list[TextLine], table_ids, settings: Settings = SETTINGS) -> list[Item]:
-    """A block of lines without paragraph gaps -> its table rows (tab cells) and remaining text lines."""
-    segs = [segments(l, settings) for l in lines]
-    multi = [i for i, s in enumerate(segs) if len(s) >= 2]
-    if not multi or (len(multi) == 1 and not (len(lines) == 1 and _numeric_tail(segs[multi[0]]))):
-        return list(lines)
-    cols = columns_of([segs[i] for i in multi])
-    if len(cols) < 2:
-        return list(lines)
-    label_right = cols[1][0]
-
-    def fits(i: int) -> bool:  # a label-only line inside a table: it stays in the label column
-        return len(segs[i]) >= 2 or (lines[i].x0 < cols[0][1] and lines[i].x1 < label_right)
-
-    # the table is the run of fitting lines around the multi-segment lines
-    first, last = multi[0], multi[-1]
-    if not all(fits(i) for i in range(first, last + 1)):
-        return list(lines)
-    while first > 0 and fits(first - 1):
-        first -= 1
-    while last + 1 < len(lines) and fits(last + 1):
-        last += 1
-    table_id = next(table_ids)
-    out: list[Item] = list(lines[:first])
-    for i in range(first, last + 1):
-        cells: list[list[list[PWord]]] = [[] for _ in cols]
-        for seg in segs[i]:
-            c = _column_of(seg, cols)
-            if cells[c]:
-                cells[c][0].extend(seg)
-            else:
-                cells[c].append(list(seg))
-        out.append(Row(cells, lines[i].page, lines[i].top, lines[i].bottom, table_id))
-    out.extend(lines[last + 1:])
+            out.append([w])
     return out
+
+
+def _text(seg: list[PWord]) -> str:
+    return " ".join(w.text for w in seg)
+
+
+def _is_value(seg: list[PWord]) -> bool:
+    t = _text(seg)
+    return bool(AMOUNT.match(t) or DASH_CELL.match(t))
+
+
+def line_kind(segs: list[list[PWord]]) -> str:
+    """``value`` (a label and amounts), ``years`` (a header of year cells) or ``text``."""
+    if len(segs) < 2:
+        return "text"
+    if not _is_value(segs[-1]) or not any(_is_value(s) for s in segs[1:]):
+        return "text"
+    figures = [s for s in segs[1:] if _is_value(s) and re.search(r"\d", _text(s))]
+    if not figures:
+        return "value"  # a row of dashes
+    if all(YEAR_CELL.match(_text(s)) for s in figures):
+        # years over the columns are a header; a year ending wrapped cell text ("28 februari" /
+        # "2027") is text
+        return "years" if all(YEAR_CELL.match(_text(s)) for s in segs[1:]) else "text"
+    return "value"
+
+
+def _label_seg(segs: list[list[PWord]]) -> Optional[list[PWord]]:
+    return None if _is_value(segs[0]) else segs[0]
+
+
+@dataclass
+class Grid:
+    """Column zones of one table: the label zone, then one zone per value column."""
+
+    cols: list[tuple[float, float]]
+    bounds: list[float]  # left boundary of each value column's zone
+
+    @classmethod
+    def of(cls, value_segs: list[list[list[PWord]]]) -> Optional["Grid"]:
+        spans, label_right = [], None
+        for segs in value_segs:
+            label = _label_seg(segs)
+            if label is not None:
+                label_right = max(label_right or 0.0, label[-1].x1)
+            spans += [(s[0].x0, s[-1].x1) for s in (segs[1:] if label is not None else segs)]
+        cols: list[list[float]] = []
+        for a, b in sorted(spans):
+            if cols and a <= cols[-1][1] + 1:
+                cols[-1][1] = max(cols[-1][1], b)
+            else:
+                cols.append([a, b])
+        if not cols:
+            return None
+        left = cols[0][0] - 1 if label_right is None or label_right >= cols[0][0] else (label_right + cols[0][0]) / 2
+        bounds = [left] + [(p[1] + c[0]) / 2 for p, c in zip(cols, cols[1:])]
+        return cls([(a, b) for a, b in cols], bounds)
+
+    def zones(self, seg: list[PWord], slack: float = 2.0) -> list[int]:
+        """Zones a segment overlaps (0 = label, k = value column k)."""
+        a, b = seg[0].x0, seg[-1].x1
+        edges = [-1e9] + self.bounds + [1e9]
+        out = [z for z in range(len(edges) - 1) if min(b, edges[z + 1]) - max(a, edges[z]) > slack]
+        if not out:  # a narrow segment on a boundary
+            mid = (a + b) / 2
+            out = [max(z for z in range(len(edges) - 1) if edges[z] <= mid)]
+        return out
+
+    def zone_at(self, x: float) -> int:
+        return sum(1 for b in self.bounds if b <= x)
+
+    def split(self, seg: list[PWord]) -> list[list[PWord]]:
+        """A header segment cut where its words stand in different columns."""
+        out: list[list[PWord]] = []
+        for w in seg:
+            if out and self.zone_at((out[-1][-1].x0 + out[-1][-1].x1) / 2) == self.zone_at((w.x0 + w.x1) / 2):
+                out[-1].append(w)
+            else:
+                out.append([w])
+        return out
+
+    def best_zone(self, seg: list[PWord]) -> int:
+        a, b = seg[0].x0, seg[-1].x1
+        edges = [-1e9] + self.bounds + [1e9]
+        return max(range(len(edges) - 1), key=lambda z: min(b, edges[z + 1]) - max(a, edges[z]))
+
+    def fits(self, segs: list[list[PWord]], slack: float = 2.0) -> bool:
+        """A line that can be part of the table: no segment crosses from the label into the
+        values (a header reaching a little left of its column does not)."""
+        for s in segs:
+            a, b = s[0].x0, s[-1].x1
+            in_label = min(b, self.bounds[0]) - a
+            if in_label > max(slack, 0.3 * (b - a)) and b - self.cols[0][0] > slack:
+                return False
+        return True
+
+    def right_edges_match(self, segs: list[list[PWord]], slack: float = 4.0) -> bool:
+        """Does a value line end in this table's last column?"""
+        return abs(segs[-1][-1].x1 - self.cols[-1][1]) <= slack or self.cols[-1][0] - slack <= segs[-1][-1].x1 <= self.cols[-1][1] + slack
+
+    def in_values(self, segs: list[list[PWord]]) -> bool:
+        return any(max(self.zones(s)) > 0 for s in segs)
+
+    def compatible(self, other: "Grid") -> bool:
+        return len(self.cols) and len(other.cols) and abs(self.cols[-1][1] - other.cols[-1][1]) <= 4
+
+
+@dataclass
+class Block:
+    """Lines of a table found on one page; ``rows`` are filled once its columns are known."""
+
+    lines: list[TextLine]
+    segs: list[list[list[PWord]]]
+    kinds: list[str]
+    page: int
+    chain: Optional[list["Block"]] = None
+
+    @property
+    def top(self) -> float:
+        return self.lines[0].top
+
+    def grid(self) -> Optional[Grid]:
+        return Grid.of([s for s, k in zip(self.segs, self.kinds) if k == "value"])
+
+
+def _names_columns(segs: list[list[PWord]], grid: Grid) -> bool:
+    """A header line: a name over each value column (a new table starts under it)."""
+    heads = [s for s in segs if not _is_value(s) and grid.zone_at((s[0].x0 + s[-1].x1) / 2) > 0]
+    return len(grid.cols) >= 2 and len(heads) >= len(grid.cols)
+
+
+def _gap(a: TextLine, b: TextLine) -> float:
+    return b.top - a.bottom
+
+
+def find_blocks(lines: list[TextLine], settings: Settings = SETTINGS) -> list[Union[TextLine, Block]]:
+    """A run of text lines of one page -> text lines and table blocks."""
+    segs = [segments(l, settings) for l in lines]
+    kinds = [line_kind(s) for s in segs]
+    values = [i for i, k in enumerate(kinds) if k == "value"]
+    if not values:
+        return list(lines)
+    grid = Grid.of([segs[i] for i in values])
+    if grid is None:
+        return list(lines)
+    size = median(l.size for l in lines)
+    far = settings.table_break * size
+    # value lines joined by lines that fit the columns
+    groups: list[list[int]] = []
+    for i in values:
+        if groups:
+            j0 = groups[-1][-1]
+            between = range(j0 + 1, i)
+            own = Grid.of([segs[k] for k in groups[-1] if kinds[k] == "value"])
+            if (all(grid.fits(segs[j]) and kinds[j] != "years" and not _names_columns(segs[j], own) for j in between)
+                    and own.right_edges_match(segs[i])
+                    and all(_gap(lines[j], lines[j + 1]) <= far for j in range(j0, i))):
+                groups[-1] += list(between) + [i]
+                continue
+        groups.append([i])
+    out: list[Union[TextLine, Block]] = []
+    done = 0
+    for g in groups:
+        a, b = g[0], g[-1]
+        grid = Grid.of([segs[i] for i in g if kinds[i] == "value"]) or grid  # this table's own columns
+        if sum(kinds[i] == "value" for i in g) < 2 and len(grid.cols) < 2:
+            continue  # one figure after a label: a field line ("Budget 2020: 700 000 kr"), not a table
+        inner = [_gap(lines[i], lines[i + 1]) for i in range(a, b)]
+        pitch = median(inner) if inner else size
+        # upwards: header lines, and section lines just above the first row
+        j, header, top = a - 1, False, a
+        while (j >= max(done, a - 8) and grid.fits(segs[j]) and not _sentence(lines[j])
+               and _gap(lines[j], lines[j + 1]) <= far):
+            if kinds[j] == "years" or grid.in_values(segs[j]):
+                header, top = True, j
+            elif header:
+                break  # a title above the header
+            elif top == j + 1 and _gap(lines[j], lines[j + 1]) <= 1.5 * pitch + 1:
+                top = j  # a section line hugging the first row
+            j -= 1
+        a = top
+        # downwards: the last row's cells wrapping onto tight lines
+        while (b + 1 < len(lines) and kinds[b + 1] == "text" and grid.fits(segs[b + 1])
+               and _gap(lines[b], lines[b + 1]) <= 0.5 * size and b + 1 - g[-1] <= 2
+               and (grid.in_values(segs[b + 1]) or _starts_lower(lines[b + 1]) or _goes_on(_text(segs[b][0])))):
+            b += 1
+        out += lines[done:a]
+        out.append(Block(lines[a:b + 1], segs[a:b + 1], kinds[a:b + 1], lines[a].page))
+        done = b + 1
+    out += lines[done:]
+    return out
+
+
+def _sentence(line: TextLine) -> bool:
+    """A line of prose ending a sentence: never a header."""
+    return len(line.words) >= 4 and line.text.rstrip().endswith((".", ":"))
+
+
+def _starts_lower(line: TextLine) -> bool:
+    return line.text[:1].islower()
+
+
+def _goes_on(text: str) -> bool:
+    text = text.rstrip()
+    return text.endswith((",", "-", "–", "(")) or text.rsplit(" ", 1)[-1].lower() in JOINING_WORDS
+
+
+def block_rows(block: Block, grid: Grid, leading: float, table_id: int, settings: Settings = SETTINGS) -> list[Row]:
+    """The rows of one table block, cells in the grid's columns."""
+    n = len(grid.cols) + 1
+    lines, segs, kinds = block.lines, block.segs, block.kinds
+    first_value = next((i for i, k in enumerate(kinds) if k == "value"), len(lines))
+    # the header: lines above the first value line up to the last one reaching the value columns
+    head_end = 0
+    for i in range(first_value):
+        if kinds[i] == "years" or grid.in_values(segs[i]):
+            head_end = i + 1
+    rows: list[Row] = []
+    if head_end:
+        rows.append(header_row(lines[:head_end], segs[:head_end], grid, table_id))
+    # the body: one row per value line, other lines joined to a neighbour or rows of their own
+    body = list(range(head_end, len(lines)))
+    anchors = [i for i in body if kinds[i] != "text"]
+    adjacent = [_gap(lines[i], lines[i + 1]) for i in anchors[:-1] if i + 1 in anchors]
+    row_gap = median(adjacent) if adjacent else leading
+    size = median(l.size for l in lines)
+    padded = row_gap > leading + 0.5 * size  # cells have padding: a wrapped cell's lines are closer
+    tight = (leading + row_gap) / 2
+    owner: dict[int, int] = {i: i for i in anchors}
+    # cells aligned to the top when the body opens with a row's first line: text wrapping in
+    # other cells then belongs to the row above, else (centred cells) to the nearer row
+    top_aligned = bool(body) and body[0] in anchors
+    for i in body:
+        if i in owner:
+            continue
+        prev = i - 1 if i - 1 in anchors else None
+        nxt = i + 1 if i + 1 in anchors else None
+        label_only = not grid.in_values(segs[i])
+        if not label_only:  # wrapped text of other cells: the nearer row
+            cands = [k for k in anchors if k != i]
+            above = [k for k in cands if k < i]
+            if top_aligned and above:
+                owner[i] = above[-1]
+            elif cands:
+                owner[i] = min(cands, key=lambda k: (abs((lines[k].top + lines[k].bottom) / 2 - (lines[i].top + lines[i].bottom) / 2), k > i))
+            else:
+                owner[i] = i
+            continue
+        if lines[i].bold and not any(k is not None and lines[k].bold for k in (prev, nxt)):
+            owner[i] = i  # a bold section line
+        elif padded:
+            if prev is not None and _gap(lines[prev], lines[i]) <= tight:
+                owner[i] = prev
+            elif nxt is not None and _gap(lines[i], lines[nxt]) <= tight:
+                owner[i] = nxt
+            else:
+                owner[i] = i
+        elif prev is not None and (_starts_lower(lines[i]) or _goes_on(_text(segs[prev][0]))):
+            owner[i] = prev
+        elif nxt is not None and (_goes_on(lines[i].text) or _starts_lower(lines[nxt])):
+            owner[i] = nxt
+        else:
+            owner[i] = i
+    members: dict[int, list[int]] = defaultdict(list)
+    for i in body:
+        members[owner[i]].append(i)
+    for key in sorted(members):
+        idx = sorted(members[key])
+        cells: list[list[list[PWord]]] = [[] for _ in range(n)]
+        filled_by: dict[int, int] = {}  # column -> the line its last cell line came from
+        for i in idx:
+            for seg in segs[i]:
+                z = grid.best_zone(seg)
+                if filled_by.get(z) == i:
+                    cells[z][-1].extend(seg)
+                else:
+                    cells[z].append(list(seg))
+                filled_by[z] = i
+        rows.append(Row(cells, block.page, min(lines[i].top for i in idx), max(lines[i].bottom for i in idx), table_id))
+    return rows
+
+
+def header_row(lines: list[TextLine], segs: list[list[list[PWord]]], grid: Grid, table_id: int) -> Row:
+    """Header lines -> one row: each column's header words top to bottom. An upper line with
+    fewer headers than the columns below it (``Budget`` over ``2024 | 2025``) heads each of
+    those columns with its nearest header."""
+    n = len(grid.cols) + 1
+    cells: list[list[list[PWord]]] = [[] for _ in range(n)]
+    centre = lambda s: (s[0].x0 + s[-1].x1) / 2
+    col_centre = {z: (grid.cols[z - 1][0] + grid.cols[z - 1][1]) / 2 for z in range(1, n)}
+    pieces = [[p for s in line_segs for p in grid.split(s)] for line_segs in segs]
+    for k, line_pieces in enumerate(pieces):
+        below = {grid.zone_at(centre(p)) for later in pieces[k + 1:] for p in later} - {0}
+        target: dict[int, list[list[PWord]]] = defaultdict(list)
+        values = []
+        for p in line_pieces:
+            (values if grid.zone_at(centre(p)) > 0 else target[0]).append(p)
+        bare = {z for z in below if _only_year_or_unit(z, pieces[k + 1:], grid)}
+        if values and bare - {grid.zone_at(centre(p)) for p in values}:
+            # a spanning header (Budget over 2024 | 2025): each year column under its territory
+            values.sort(key=lambda p: p[0].x0)
+            cuts = [(p[-1].x1 + q[0].x0) / 2 for p, q in zip(values, values[1:])]
+            for z in sorted(bare):
+                target[z].append(values[sum(1 for c in cuts if c <= col_centre[z])])
+            for p in values:
+                if grid.zone_at(centre(p)) not in bare:
+                    target[grid.zone_at(centre(p))].append(p)
+        else:
+            for p in values:
+                target[grid.zone_at(centre(p))].append(p)
+        for z, ps in target.items():
+            cells[z].append([w for p in ps for w in p])
+    return Row(cells, lines[0].page, lines[0].top, lines[-1].bottom, table_id)
+
+
+UNIT_WORDS = {"kr", "tkr", "t kr", "mkr", "ksek", "sek", "%", "(kr)", "(tkr)"}
+
+
+def _only_year_or_unit(z: int, lower: list[list[list[PWord]]], grid: Grid) -> bool:
+    """Do the lower header lines name column ``z`` by a year or unit alone (``2024``, ``tkr``)?"""
+    words = [w.text for line in lower for p in line if grid.zone_at((p[0].x0 + p[-1].x1) / 2) == z for w in p]
+    return bool(words) and all(YEAR_CELL.match(t) or t.lower() in UNIT_WORDS for t in words)
 
 
 def line_pitch_gap(pages: list[Page]) -> float:
@@ -344,22 +648,63 @@ def line_pitch_gap(pages: list[Page]) -> float:
 
 
 def find_tables_in_text(pages: list[Page], gap: float, settings: Settings = SETTINGS) -> None:
-    table_ids = iter(range(10**6, 10**9))
+    """Unruled tables of all pages -> rows; a table going on over a page break stays one table."""
     for page in pages:
-        items: list[Item] = []
-        block: list[TextLine] = []
+        items: list = []
+        run: list[TextLine] = []
         for it in page.items + [None]:
-            if isinstance(it, TextLine) and (not block or not is_paragraph_gap(block[-1], it, gap, settings)):
-                block.append(it)
-                continue
-            if block:
-                items.extend(find_unruled_tables(block, table_ids, settings))
-                block = []
             if isinstance(it, TextLine):
-                block = [it]
-            elif it is not None:
+                run.append(it)
+                continue
+            items += find_blocks(run, settings) if run else []
+            run = []
+            if it is not None:
                 items.append(it)
         page.items = items
+    # chains: a block ending a page and one opening the next, with the same right column
+    chains: list[list[Block]] = []
+    prev_last = None
+    for page in pages:
+        first = page.items[0] if page.items else None
+        if isinstance(first, Block) and isinstance(prev_last, Block) and prev_last.chain is not None:
+            g1, g2 = prev_last.grid(), first.grid()
+            if g1 is not None and g2 is not None and g1.compatible(g2):
+                first.chain = prev_last.chain
+                first.chain.append(first)
+        for it in page.items:
+            if isinstance(it, Block) and it.chain is None:
+                it.chain = [it]
+                chains.append(it.chain)
+        prev_last = page.items[-1] if page.items else None
+    table_ids = iter(range(10**6, 10**9))
+    rows_of: dict[int, list[Row]] = {}
+    for chain in chains:
+        grid = Grid.of([s for b in chain for s, k in zip(b.segs, b.kinds) if k == "value"])
+        table_id = next(table_ids)
+        head = None
+        for n, block in enumerate(chain):
+            if grid is None:
+                rows_of[id(block)] = []
+                continue
+            rows = block_rows(block, grid, gap, table_id, settings)
+            if n == 0 and rows:
+                head = row_key(rows[0])
+            elif rows and head is not None and row_key(rows[0]) == head:
+                rows = rows[1:]  # the header repeated on the next page
+            rows_of[id(block)] = rows
+    for page in pages:
+        items = []
+        for it in page.items:
+            if isinstance(it, Block):
+                rows = rows_of.get(id(it))
+                items += rows if rows else it.lines
+            else:
+                items.append(it)
+        page.items = items
+
+
+def row_key(row: Row) -> tuple:
+    return tuple(" ".join(w.text for line in cell for w in line) for cell in row.cells)
 
 
 def is_paragraph_gap(a: TextLine, b: TextLine, gap: float, settings: Settings = SETTINGS) -> bool:
