@@ -108,4 +108,6 @@ def year_like(text: str) -> bool:
     amount = numbers.parse_cell(text)
     if not isinstance(amount, Amount):
         return True
-    return not amount.unit and not amount.flags and amount.value == numbers.parse_year(text) and amount.value > 0
+    # '2017 tkr' over a column is a year and its unit; '2 017 tkr' is a figure
+    plain = re.fullmatch(r"(?:19|20)\d{2}", amount.raw) is not None
+    return (not amount.unit or plain) and not amount.flags and amount.value == numbers.parse_year(text) and amount.value > 0

@@ -29,6 +29,7 @@ from extractor.parse.numbers import Amount
 
 Cell = tuple[int, int, str]
 CODE = re.compile(r"^(\d{3,5})\s+(?=[A-ZÅÄÖa-zåäö])")
+GLUED_FIGURE = re.compile(r"\d{1,3}(?:[ \u00a0]\d{3})+\s*$")  # '2020-12-460 000': a figure lost in a text cell
 YEAR_LABEL = re.compile(r"^\s*((?:19|20)\d{2})\b\s*(.*)$")
 _YEAR_ROWS_HEADER = vocab.compile_words(vocab.YEAR_ROWS_HEADER)
 
@@ -181,6 +182,8 @@ def grid_from_block(doc: Document, block: Block, title: str, caption: str, year_
             row.code, row.label = m.group(1), label[m.end():]
         if any(isinstance(numbers.parse_cell(c[2]), Amount) for i, c in enumerate(cells[1:]) if i in unheaded):
             grid.doubts.append(f"{label or 'a row'}: more figures than the table has columns")
+        if any(i < len(columns) and columns[i].kind == "text" and GLUED_FIGURE.search(c[2]) for i, c in enumerate(cells[1:])):
+            grid.doubts.append(f"{label or 'a row'}: a figure run into the text of another column")
         for idx, (cs, ce, t) in enumerate(cells[1:]):
             if idx >= len(columns) or columns[idx].kind not in AMOUNT_KINDS or non_amount_kind(label) == "text":
                 continue  # a field such as "Period  2017" holds no kronor
