@@ -24,17 +24,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from extractor import vocab
 from extractor.parse import numbers
 from schemas import BudgetRow, BudgetTable, Finding
 
 Key = tuple[str, Optional[int]]
 
-STATE_RE = re.compile(r"försäkringskassan|arbetsförmedlingen|staten\b|statlig", re.I)
-REGION_RE = re.compile(r"region|landsting", re.I)
-MUNICIPALITY_RE = re.compile(r"kommun", re.I)
-STATUTORY_SPLIT = {"state": 0.50, "region": 0.25, "municipality": 0.25}
-SECTION_IN_LABEL = [("income", re.compile(r"intäkt", re.I)), ("cost", re.compile(r"kostnad", re.I))]
-COST_ROW_RE = re.compile(r"^\s*(utfall|budget|kostnader)\b", re.I)
+MEMBER_RES = [(group, vocab.compile_words(words)) for group, words in vocab.MEMBER_GROUPS]
+STATUTORY_SPLIT = vocab.STATUTORY_SPLIT
+SECTION_IN_LABEL = [(name, vocab.compile_words(words)) for name, words in vocab.SECTION_IN_TOTAL]
+COST_ROW_RE = vocab.compile_words(vocab.OUTCOME_ROW_WORDS)
 
 
 @dataclass
@@ -253,13 +252,7 @@ def check_row_totals(ctx: Context) -> None:
 
 
 def member_group(label: str) -> Optional[str]:
-    if STATE_RE.search(label):
-        return "state"
-    if REGION_RE.search(label):
-        return "region"
-    if MUNICIPALITY_RE.search(label):
-        return "municipality"
-    return None
+    return next((group for group, rx in MEMBER_RES if rx.search(label)), None)
 
 
 def check_statutory_split(ctx: Context) -> None:

@@ -83,11 +83,14 @@ SECTION_HEADINGS = ["intäkter", "kostnader", "insatser", "tillgångar", "skulde
 # A total's label that names the section it sums: "Summa intäkter" sums the income rows.
 SECTION_IN_TOTAL = [("income", ["intäkt"]), ("cost", ["kostnad"])]
 
+# Rows of a table whose columns are years and rows allocation, outcome and equity: the outcome rows.
+OUTCOME_ROW_WORDS = ["^utfall", "^budget", "^kostnader"]
+
 # -- members: the statutory split of the contributions ----------------------------------
 MEMBER_GROUPS: list[tuple[str, list[str]]] = [
-    ("state", ["försäkringskassan", "arbetsförmedlingen", "=staten", "statlig", "statens"]),
+    ("state", ["försäkringskassan", "arbetsförmedlingen", "=staten", "statlig"]),
     ("region", ["region", "landsting"]),
-    ("municipality", ["kommun", "=stad"]),
+    ("municipality", ["kommun", "=stad"]),  # "Göteborgs Stad"
 ]
 STATUTORY_SPLIT = {"state": 0.50, "region": 0.25, "municipality": 0.25}
 

@@ -35,6 +35,7 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfplumber.utils.exceptions import PdfminerException
 
 from extractor.document import Document, Mark, Word
+from extractor.vocab import MINUS, UNITS
 from extractor.errors import EncryptedPdf, NeedsOCR, PdfError
 from extractor.ingest.text import PAGE_NUMBER
 from extractor.layout import LIST_ITEM
@@ -63,7 +64,8 @@ SETTINGS = Settings()
 # "funktions- och arbetsförmåga": a hyphen before these words is kept, with its space.
 KEEP_HYPHEN_BEFORE = {"och", "eller", "samt", "resp", "resp.", "respektive", "till", "som", "alternativt"}
 BARE_NUMBER = re.compile(r"^\s*[-–]?\s*\d{1,4}\s*[-–]?\s*$")
-NUMERIC = re.compile(r"^[-–−]?\s*[\d\s.,]*\d[\d\s.,]*\s*(?:kr|tkr|t kr|mkr|%)?$|^-\s*kr$", re.I)
+_UNIT = "|".join(re.escape(u).replace("\\ ", r"\s?") for u in sorted(UNITS, key=len, reverse=True))
+NUMERIC = re.compile(rf"^[{MINUS}]?\s*[\d\s.,]*\d[\d\s.,]*\s*(?:{_UNIT}|%)?$|^[{MINUS}]\s*(?:{_UNIT})$", re.I)
 WORD_HYPHEN_END = re.compile(r"\w-$")
 
 

@@ -41,7 +41,8 @@ TOKEN_RE = re.compile(
     r"|(?P<word>\S+)"
 )
 DATE = re.compile(r"(?:19|20)\d{2}-\d{2}-\d{2}")
-UNIT_MARKER = re.compile(r"^\((?:i\s+)?(tkr|t\s?kr|kkr|kr|mkr|mnkr|tusental kronor)\)$", re.I)
+UNIT_MARKER = re.compile(rf"^\((?:belopp\s+)?(?:i\s+)?(?:{numbers.UNIT_ALTERNATIVES})\)$", re.I)  # '(tkr)', '(i kr)'
+
 HEADER_WORDS = {"id", "konto", "kst", "beskrivning", "text", "årsbudget", "budget", "utfall", "prognos", "belopp", "plan"}
 CODE_WORDS = {"id", "konto", "kst"}
 HEADING_NUMBER = re.compile(r"^\d{1,2}\.$")

@@ -17,6 +17,7 @@ from extractor.vocab import FOOTNOTE_MARKS, MINUS, SPACES, UNIT_NAMES, UNITS
 _SP = f"[{SPACES}]"
 
 _UNIT_ALT = "|".join(sorted((re.escape(u).replace("\\ ", _SP + "?") for u in UNITS), key=len, reverse=True))
+UNIT_ALTERNATIVES = _UNIT_ALT
 UNIT_RE = re.compile(rf"(?<![\wåäöÅÄÖ])(?:{_UNIT_ALT})(?![\wåäöÅÄÖ])", re.I)
 
 NUMBER = rf"\d{{1,3}}(?:{_SP}\d{{3}})+(?:,\d+)?|\d{{1,3}}(?:\.\d{{3}})+(?:,\d+)?|\d+(?:,\d+)?"
