@@ -281,7 +281,7 @@ def drop_running_lines(pages: list[Page], settings: Settings = SETTINGS) -> None
 AMOUNT = re.compile(
     r"^[-–−]?\s*\(?\d{1,3}(?:[ \u00a0.]\d{3})*(?:,\d+)?\)?\s*(?:%|kr|tkr|t kr|mkr|ksek|sek)?$"
     r"|^[-–−]?\s*\d+(?:,\d+)?\s*(?:%|kr|tkr|t kr|mkr|ksek|sek)?$", re.I)
-DASH_CELL = re.compile(r"^[-–−]\s*(?:kr|tkr|t kr|mkr|%)?$", re.I)  # nothing: an empty or zero cell
+DASH_CELL = re.compile(rf"^[{MINUS}]\s*(?:{_UNIT}|%)?$", re.I)  # nothing: an empty or zero cell
 YEAR_CELL = re.compile(r"^(?:19|20)\d\d$")
 # a label line ending so goes on in the next line of its cell
 JOINING_WORDS = KEEP_HYPHEN_BEFORE | {"i", "för", "av", "med", "på", "om", "inom", "från", "vid", "mot", "de", "den", "det", "en", "ett"}
@@ -629,7 +629,7 @@ def header_row(lines: list[TextLine], segs: list[list[list[PWord]]], grid: Grid,
     return Row(cells, lines[0].page, lines[0].top, lines[-1].bottom, table_id)
 
 
-UNIT_WORDS = {"kr", "tkr", "t kr", "mkr", "ksek", "sek", "%", "(kr)", "(tkr)"}
+UNIT_WORDS = set(UNITS) | {f"({u})" for u in UNITS} | {"%"}
 
 
 def _only_year_or_unit(z: int, lower: list[list[list[PWord]]], grid: Grid) -> bool:
