@@ -144,3 +144,20 @@ def test_a_table_that_cannot_be_read_is_said_so_not_an_error(tmp_path):
     plan = pipeline.run(path)
     assert [(f.kind, f.severity) for f in plan.findings] == [("unreadable_table", "info")]
     assert "Kansli: more figures than the table has columns" in plan.findings[0].message
+
+
+def test_one_year_in_several_kinds_with_two_header_lines(tmp_path):
+    path = tmp_path / "kinds.txt"
+    path.write_text(HEAD + "Resultatbudget (belopp i tkr)\n\n"
+                    "                          Budget      Utfall     Prognos      Budget\n"
+                    "                            2024    jan–aug       helår         2025\n"
+                    "Medlemsbidrag              4 000       2 667       4 000        4 200\n"
+                    "Kostnader                 -3 980      -2 525      -3 875       -4 330\n"
+                    "Årets resultat                20         142         125         -130\n", encoding="utf-8")
+    plan = pipeline.run(path)
+    table = plan.budget_tables[0]
+    assert [(c.label, c.year, c.kind) for c in table.columns] == [
+        ("Budget 2024", 2024, "budget"), ("Utfall jan–aug", 2024, "actual"), ("Prognos helår", 2024, "forecast"),
+        ("Budget 2025", 2025, "budget")]
+    assert [c.amount_sek for c in table.rows[-1].cells] == [20000, 142000, 125000, -130000]
+    assert not [f for f in plan.findings if f.severity in ("error", "warning")]

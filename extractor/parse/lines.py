@@ -74,7 +74,10 @@ def _header_rows(rows: list[list[Cell]]) -> int:
             break  # "Period   2017": a project's field, not a header over the label column
         header_like = all(is_header_cell(c[2]) for c in values)
         names = n == 0 and bool(_YEAR_ROWS_HEADER.search(cells[0][2]))  # "År | Medlemsbidrag | Kostnader"
-        if not (header_like or names):
+        # a row of years with a word or two beside them ("2024  jan–aug  helår  2025") under or over the kinds
+        years = not cells[0][2].strip() and any(numbers.parse_year(c[2]) is not None and year_like(c[2]) for c in values) \
+            and all(len(c[2].split()) <= 3 for c in values)
+        if not (header_like or names or years):
             break
         n += 1
     return n
@@ -99,6 +102,9 @@ def _columns(rows: list[list[Cell]], nhead: int, width: int) -> tuple[list[GridC
             year = None  # "Totalt 2013–2015" is no one year's figure
         columns.append(GridColumn(label, year, kind, parts[0][0] if parts else None, parts[-1][1] if parts else None,
                                   unit=numbers.find_unit(label) if label else None))
+    for prev, col in zip(columns, columns[1:]):
+        if col.year is None and col.kind in ("actual", "forecast") and prev.year is not None:
+            col.year = prev.year  # "Budget 2025 | Utfall jan–aug | Prognos helår": one year in several kinds
     label_head = _strip(" ".join(c[0][2] for c in aligned if c))
     return columns, label_head
 
