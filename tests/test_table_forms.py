@@ -161,3 +161,12 @@ def test_one_year_in_several_kinds_with_two_header_lines(tmp_path):
         ("Budget 2025", 2025, "budget")]
     assert [c.amount_sek for c in table.rows[-1].cells] == [20000, 142000, 125000, -130000]
     assert not [f for f in plan.findings if f.severity in ("error", "warning")]
+
+
+def test_unit_stated_once_for_the_whole_plan(tmp_path):
+    path = tmp_path / "docunit.txt"
+    path.write_text(HEAD + "Alla belopp anges i tusentals kronor.\n\nEget kapital\n\n\t2023\t2024\n"
+                    "Ingående eget kapital\t2 100\t1 900\nÅrets resultat\t-200\t-400\nUtgående eget kapital\t1 900\t1 500\n",
+                    encoding="utf-8")
+    cells = [c for r in pipeline.run(path).budget_tables[0].rows for c in r.cells]
+    assert [(c.amount_sek, c.unit, c.unit_source) for c in cells[:2]] == [(2100000, "tkr", "document"), (1900000, "tkr", "document")]

@@ -248,23 +248,36 @@ def table_blocks(doc: Document, blocks: list[Block]) -> list[tuple[int, Block]]:
     return out
 
 
+DOCUMENT_UNIT = re.compile(rf"\b(?:alla\s+)?(?:belopp|siffror|summor)\b[^.\n]{{0,30}}?\bi\s+({numbers.UNIT_ALTERNATIVES})\b", re.I)
+
+
+def document_unit(doc: Document) -> Optional[str]:
+    """A unit the plan states for all its figures ('Alla belopp anges i tusentals kronor')."""
+    m = DOCUMENT_UNIT.search(doc.text)
+    return numbers.normalise_unit(m.group(1)) if m else None
+
+
 def parse_tables(doc: Document, blocks: list[Block]) -> list[BudgetTable]:
     """Every budget table in the document, in reading order."""
     from extractor.parse import flattened, stacked
 
     year_hint = plan_year_hint(doc)
-    tables: list[BudgetTable] = []
+    default = document_unit(doc)
+    grids: list[Grid] = []
     for i, block in table_blocks(doc, blocks):
         title, caption = caption_before(doc, blocks, i)
         grid = grid_from_block(doc, block, title, caption, year_hint)
         if grid and is_budget_grid(grid):
-            tables.append(resolve(doc, grid))
+            grids.append(grid)
     for region in text_regions(blocks):
-        for grid in flattened.grids_in(doc, region, year_hint):
-            if is_budget_grid(grid):
-                tables.append(resolve(doc, grid))
+        grids.extend(g for g in flattened.grids_in(doc, region, year_hint) if is_budget_grid(g))
     for grid in stacked.grids_in(doc, year_hint):
-        if is_budget_grid(grid) and not any(t.span.start < grid.end and grid.start < t.span.end for t in tables):
-            tables.append(resolve(doc, grid))
+        if is_budget_grid(grid) and not any(g.start < grid.end and grid.start < g.end for g in grids):
+            grids.append(grid)
+    tables: list[BudgetTable] = []
+    for grid in grids:
+        if not grid.unit and default:
+            grid.unit, grid.unit_source = default, "document"
+        tables.append(resolve(doc, grid))
     tables.sort(key=lambda t: t.span.start)
     return tables
