@@ -6,24 +6,14 @@ heading before it), or a close spelling.
 """
 from __future__ import annotations
 
-import difflib
-import re
-import unicodedata
+import importlib.util
+from pathlib import Path
 
-
-def norm(s) -> str:
-    s = unicodedata.normalize("NFC", str(s or "")).casefold()
-    s = re.sub(r"[^\wåäö%/&+-]+", " ", s)
-    return re.sub(r"\s+", " ", s).strip()
-
-
-def similar(a, b, cut: float = 0.8) -> bool:
-    a, b = norm(a), norm(b)
-    if not a or not b:
-        return False
-    if a == b or (len(a) > 3 and len(b) > 3 and (a in b or b in a)):
-        return True
-    return difflib.SequenceMatcher(None, a, b).ratio() >= cut
+# the same label similarity as scripts/score_plans.py, so the tests and the score agree
+_spec = importlib.util.spec_from_file_location("score_plans", Path(__file__).resolve().parent.parent / "scripts" / "score_plans.py")
+_score = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_score)
+similar = _score.similar
 
 
 def cells_of(plan) -> list[dict]:

@@ -28,6 +28,14 @@ class ValueCell:
     amount: Amount
 
 
+    @classmethod
+    def found(cls, start: int, text: str, amount: Amount) -> "ValueCell":
+        """The cell of ``amount`` read from ``text``, which starts at offset ``start``: the span covers the
+        figure as printed, without a unit or footnote mark around it."""
+        at = text.find(amount.raw)
+        return cls(start + at, start + at + len(amount.raw), amount)
+
+
 @dataclass
 class GridRow:
     label: str

@@ -195,8 +195,7 @@ def grid_from_block(doc: Document, block: Block, title: str, caption: str, year_
                 continue  # a field such as "Period  2017" holds no kronor
             parsed = numbers.parse_cell(t)
             if isinstance(parsed, Amount):
-                at = t.find(parsed.raw)
-                row.values[idx] = ValueCell(cs + at, cs + at + len(parsed.raw), parsed)
+                row.values[idx] = ValueCell.found(cs, t, parsed)
                 if parsed.unit:
                     units.append(parsed.unit)
             elif parsed is None and t.strip():
@@ -261,8 +260,7 @@ def _transposed(doc: Document, grid: Grid, body: list[list[Cell]]) -> Grid:
                 continue
             parsed = numbers.parse_cell(t)
             if isinstance(parsed, Amount):
-                at = t.find(parsed.raw)
-                rows[idx].values[col] = ValueCell(cs + at, cs + at + len(parsed.raw), parsed)
+                rows[idx].values[col] = ValueCell.found(cs, t, parsed)
     grid.columns = columns
     grid.rows = [r for r in rows if r.values]
     for r in grid.rows:

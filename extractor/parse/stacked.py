@@ -222,8 +222,7 @@ class _Reader:
             if amount is None:
                 row.blank_cells += 1
                 continue
-            at = line.text.find(amount.raw)
-            row.values[col] = ValueCell(line.start + at, line.start + at + len(amount.raw), amount)
+            row.values[col] = ValueCell.found(line.start, line.text, amount)
             row.end = max(row.end, line.end)
         out.append(row)
         return out
