@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from extractor import audit, layout, report
 from extractor.errors import ExtractionError, NotAPlan, printable, shown
-from extractor.ingest import DEFAULT_MAX_MB, MAX_MB_ENV, is_candidate, load
+from extractor.ingest import DEFAULT_MAX_MB, MAX_MB_ENV, PDF_FACTOR, is_candidate, load
 from extractor.parse import budget
 from extractor.store import query as store_query
 from extractor.store import batch, export
@@ -77,7 +77,8 @@ def run_or_fail(path) -> PlanDocument:
 max_mb_option = click.option(
     "--max-mb", type=click.FloatRange(min=0, min_open=True), default=None, envvar=MAX_MB_ENV,
     show_default=f"{DEFAULT_MAX_MB:g}",
-    help=f"Largest file read, in MB; larger files fail with the reason. Env: {MAX_MB_ENV}.")
+    help=f"Largest text read, in MB: a text file's size or a PDF's text (a PDF file may be "
+         f"{PDF_FACTOR} times larger); larger inputs fail with the reason. Env: {MAX_MB_ENV}.")
 
 
 def set_max_mb(max_mb: float | None) -> None:
@@ -314,7 +315,7 @@ def import_cmd(paths: tuple[Path, ...], db: str, replace: bool, workers: int, pr
             tally[result.status] += 1
             earlier += result.earlier
             bar.done()
-            name, message = shown(result.path), printable(result.message)
+            name, message = shown(result.path), printable(result.line)
             if result.status == "failed":
                 failures.append(result)
                 bar.say(f"error: {name}: {message}" + (" (failed before; not read again)" if result.earlier else ""),
@@ -333,7 +334,7 @@ def import_cmd(paths: tuple[Path, ...], db: str, replace: bool, workers: int, pr
     if failures:
         click.echo(f"failed ({len(failures)}):")
         for result in failures:
-            click.echo(f"  {shown(result.path)}: {printable(result.message)}")
+            click.echo(f"  {shown(result.path)}: {printable(result.line)}")
     replaced = f", {tally['replaced']} replaced" if replace else ""
     again = f" ({earlier} failed before, not read again: --retry-failed)" if earlier else ""
     click.echo(f"{tally['loaded']} loaded{replaced}, {tally['present']} already present, {tally['failed']} failed{again}")

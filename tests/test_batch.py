@@ -85,7 +85,7 @@ def test_triage_skips_stored_documents_and_copies_before_extraction(engine, plan
     missing = tmp_path / "gone.txt"
     skipped, jobs = batch.triage(engine, [*files(plans), missing])
     copy = plans / "2016" / "copy-of-lund.txt"  # sorted first of the two identical files
-    assert [(r.path, r.status, r.message) for r in skipped] == [
+    assert [(r.path, r.status, r.line) for r in skipped] == [
         (copy, "present", ""),
         (plans / "lund-2011.txt", "present", f"same content as {copy}"),
     ]

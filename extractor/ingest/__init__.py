@@ -21,10 +21,12 @@ PDF_SUFFIXES = {".pdf"}
 # Lone surrogates (a PDF font mapping to no character) cannot be written as UTF-8 anywhere.
 SURROGATE = re.compile(r"[\ud800-\udfff]")
 
-# The largest file read, in MB (10**6 bytes); FINSAM_MAX_MB (the CLI's --max-mb) sets it.
-# A plan is rarely over 5 MB as PDF and 1 MB as text; far larger inputs are refused with
-# a clear reason rather than read into memory.
-DEFAULT_MAX_MB = 200.0
+# The largest text read, in MB (10**6 bytes): a text file's size, or the text of a PDF once
+# read; FINSAM_MAX_MB (the CLI's --max-mb) sets it. A plan's text is rarely over 0.2 MB; a
+# 2 MB text takes about 410 MB of memory to extract, 5 MB about 450 MB, 10 MB 565 MB
+# (bench/big_input_bench.py). A PDF file may be PDF_FACTOR times larger (fonts, images).
+DEFAULT_MAX_MB = 5.0
+PDF_FACTOR = 40
 MAX_MB_ENV = "FINSAM_MAX_MB"
 
 
@@ -42,10 +44,14 @@ def load(path: str | os.PathLike) -> Document:
     data = read_bytes(path)
     if not data.strip():
         raise EmptyDocument(path)
-    if data.lstrip()[:4] == PDF_MAGIC or path.suffix.lower() in PDF_SUFFIXES:
+    if is_pdf(path, data):
         from extractor.ingest import pdf
 
         doc = pdf.ingest(path, data)
+        size, limit = len(doc.text.encode("utf-8")), max_bytes()
+        if size > limit:
+            raise TooLarge(path, f"the PDF's text is {size / 1e6:.1f} MB, over the limit of {limit / 1e6:g} MB "
+                                 f"(--max-mb or {MAX_MB_ENV} raises it)")
     else:
         from extractor.ingest import text
 
@@ -55,6 +61,10 @@ def load(path: str | os.PathLike) -> Document:
     if SURROGATE.search(doc.text):  # one character for one: every offset stays
         doc.text = SURROGATE.sub("\ufffd", doc.text)
     return doc
+
+
+def is_pdf(path: Path, head: bytes) -> bool:
+    return head.lstrip()[:4] == PDF_MAGIC or path.suffix.lower() in PDF_SUFFIXES
 
 
 def read_bytes(path: Path) -> bytes:
@@ -71,13 +81,15 @@ def read_bytes(path: Path) -> bytes:
         raise UnreadableFile(path, "is a directory")
     if not stat.S_ISREG(info.st_mode):
         raise UnreadableFile(path, "is not a regular file (a device, pipe or socket)")
-    limit = max_bytes()
-    if info.st_size > limit:
-        raise TooLarge(path, f"file is {info.st_size / 1e6:.1f} MB, over the limit of {limit / 1e6:g} MB "
-                             f"(--max-mb or {MAX_MB_ENV} raises it)")
     try:
         with open(path, "rb") as f:
-            return f.read(limit + 1)
+            head = f.read(1024)
+            limit = max_bytes() * (PDF_FACTOR if is_pdf(path, head) else 1)
+            if info.st_size > limit:
+                kind = "PDF" if is_pdf(path, head) else "text"
+                raise TooLarge(path, f"{kind} file is {info.st_size / 1e6:.1f} MB, over the limit of {limit / 1e6:g} MB "
+                                     f"(--max-mb or {MAX_MB_ENV} raises it)")
+            return head + f.read(limit + 1 - len(head))
     except OSError as exc:
         raise UnreadableFile(path, f"cannot be read ({exc.strerror or exc})") from None
 

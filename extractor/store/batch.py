@@ -74,6 +74,12 @@ class Result:
     message: str = ""
     earlier: bool = False  # failed in an earlier import and not extracted again
     sha256: Optional[str] = None
+    note: str = ""  # e.g. "same content as PATH": shown after the message, not recorded with a failure
+
+    @property
+    def line(self) -> str:
+        """The message and the note, as one shows them."""
+        return f"{self.message} ({self.note})" if self.message and self.note else self.message or self.note
 
 
 @dataclass
@@ -127,9 +133,9 @@ def triage(engine: Engine, paths: Iterable[Path], replace: bool = False, retry_f
             if sha in out.copies:
                 out.copies[sha].append(path)
             elif sha in failed:
-                out.skipped.append(Result(path, "failed", f"{failed[sha]} ({same})", earlier=True, sha256=sha))
+                out.skipped.append(Result(path, "failed", failed[sha], earlier=True, sha256=sha, note=same))
             else:
-                out.skipped.append(Result(path, "present", same))
+                out.skipped.append(Result(path, "present", note=same))
             continue
         if sha is not None:
             first[sha] = path
@@ -354,12 +360,12 @@ def store(engine: Engine, job: Job, payload: Payload, replace: bool = False) -> 
     return fail(engine, job.path, reason, job.sha256)
 
 
-def fail(engine: Engine, path: Path, reason: str, sha256: Optional[str]) -> Result:
+def fail(engine: Engine, path: Path, reason: str, sha256: Optional[str], note: str = "", earlier: bool = False) -> Result:
     try:
         record_failure(engine, path, reason, sha256)
     except SQLAlchemyError as exc:
         reason = f"{reason} (and the failure could not be recorded: {one_line(exc)})"
-    return Result(path, "failed", reason)
+    return Result(path, "failed", reason, earlier=earlier, sha256=sha256, note=note)
 
 
 def plan_or_reason(payload: Payload) -> PlanDocument | str:
@@ -390,7 +396,7 @@ def import_files(
     plan = triage(engine, paths, replace, retry_failed)
     for result in plan.skipped:
         if result.status == "failed":  # the same bytes failed before, perhaps under another name
-            fail(engine, result.path, result.message, result.sha256)
+            result = fail(engine, result.path, result.message, result.sha256, result.note, earlier=True)
         yield result
     for job, payload in extract_all(plan.jobs, extract, min(workers, len(plan.jobs)), started, timeout):
         result = store(engine, job, payload, replace)
@@ -398,6 +404,6 @@ def import_files(
         for path in plan.copies.get(job.sha256, []) if job.sha256 else []:
             same = f"same content as {shown(job.path)}"
             if result.status == "failed":
-                yield fail(engine, path, f"{result.message} ({same})", job.sha256)
+                yield fail(engine, path, result.message, job.sha256, same)
             else:
-                yield Result(path, "present", same)
+                yield Result(path, "present", note=same)
