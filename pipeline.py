@@ -82,9 +82,19 @@ max_mb_option = click.option(
 
 
 def set_max_mb(max_mb: float | None) -> None:
-    """The size limit, for this process and the workers it starts."""
-    if max_mb is not None:
-        os.environ[MAX_MB_ENV] = repr(max_mb)
+    """The size limit, for this process and the workers it starts, while the command runs."""
+    if max_mb is None:
+        return
+    before = os.environ.get(MAX_MB_ENV)
+    os.environ[MAX_MB_ENV] = repr(max_mb)
+
+    def restore() -> None:
+        if before is None:
+            os.environ.pop(MAX_MB_ENV, None)
+        else:
+            os.environ[MAX_MB_ENV] = before
+
+    click.get_current_context().call_on_close(restore)
 
 
 @click.group()

@@ -145,31 +145,64 @@ class Page:
 def read(path: Path, data: bytes, settings: Settings = SETTINGS) -> list[Page]:
     """Words and ruled tables of every page. Raises PdfError and its subclasses.
 
-    Each page is closed once read, so memory does not grow with the page count. The
-    libraries' warnings about damaged files are quiet: a file that cannot be read gets
-    one error naming it."""
+    A file pdfminer cannot read (a damaged cross-reference table, a broken page tree) is
+    read again as PDFium repairs it; if that fails too, the first error stands. Each page
+    is closed once read, so memory does not grow with the page count. The libraries'
+    warnings about damaged files are quiet: a file that cannot be read gets one error."""
     if b"%PDF-" not in data[:1024]:
         raise PdfError(path, "not a PDF (no %PDF header), though its name says so")
-    pages: list[Page] = []
-    table_ids = iter(range(10**9))
     with quiet_libraries():
         try:
-            pdf = pdfplumber.open(io.BytesIO(data))
-        except Exception as exc:  # PdfminerException wrapping what pdfminer raised, or others on damaged files
-            raise _pdf_error(path, exc, data) from None
-        try:
-            for page in pdf.pages:  # the page tree and content streams are parsed lazily, here
-                pages.append(read_page(page, table_ids, settings))
-                page.close()
-        except Exception as exc:
-            raise _pdf_error(path, exc, data) from None
-        finally:
-            _close(pdf)
-    if not pages:
-        raise PdfError(path, "PDF has no pages")
+            pages = read_pages(path, data, settings)
+        except EncryptedPdf:
+            raise
+        except PdfError as first:
+            repaired = repair(data)
+            if repaired is None:
+                raise
+            try:
+                pages = read_pages(path, repaired, settings)
+            except PdfError:
+                raise first from None
     if not any(p.items for p in pages):
         raise NeedsOCR(path, f"PDF has {len(pages)} page(s) but no text layer (a scan?): it needs OCR")
     return pages
+
+
+def read_pages(path: Path, data: bytes, settings: Settings) -> list[Page]:
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except Exception as exc:  # PdfminerException wrapping what pdfminer raised, or others on damaged files
+        raise _pdf_error(path, exc, data) from None
+    pages: list[Page] = []
+    table_ids = iter(range(10**9))
+    try:
+        for page in pdf.pages:  # the page tree and content streams are parsed lazily, here
+            pages.append(read_page(page, table_ids, settings))
+            page.close()
+    except Exception as exc:
+        raise _pdf_error(path, exc, data) from None
+    finally:
+        _close(pdf)
+    if not pages:
+        raise PdfError(path, "PDF has no pages")
+    return pages
+
+
+def repair(data: bytes) -> Optional[bytes]:
+    """The file as PDFium reads and writes it again (a new cross-reference table), or None."""
+    try:
+        import pypdfium2
+
+        doc = pypdfium2.PdfDocument(data)
+        try:
+            out = io.BytesIO()
+            doc.save(out)
+        finally:
+            doc.close()
+        return out.getvalue()
+    except Exception:
+        return None
 
 
 @contextmanager

@@ -57,6 +57,12 @@ WORKER_DIED = "the worker process extracting it died (a crash or out of memory)"
 DEFAULT_TIMEOUT = 300.0
 
 
+# A worker's first message for a file: it has started on it (start-up, imports, are behind it).
+STARTED = ("started",)
+# Seconds a new worker may take to start before its first file's time limit runs anyway.
+START_UP = 120.0
+
+
 def timed_out(timeout: float) -> str:
     return f"stopped after {timeout:g} s: extraction took longer than the time limit (--timeout)"
 
@@ -245,6 +251,7 @@ def worker_main(conn, extract: Extract, parent: int) -> None:
             return
         if path is None:
             return
+        conn.send(STARTED)  # the time limit runs from here, not from the worker's start-up
         payload = call(extract, Job(Path(path), None))
         try:
             conn.send(payload)
@@ -263,9 +270,12 @@ class Worker:
         self.deadline = float("inf")
 
     def give(self, job: Job, timeout: Optional[float]) -> None:
-        self.job = job
-        self.deadline = time.monotonic() + timeout if timeout else float("inf")
+        self.job, self.timeout = job, timeout
+        self.deadline = time.monotonic() + START_UP + timeout if timeout else float("inf")
         self.conn.send(str(job.path))
+
+    def started(self) -> None:
+        self.deadline = time.monotonic() + self.timeout if self.timeout else float("inf")
 
     def stop(self, kill: bool = False) -> None:
         if not kill:
@@ -309,10 +319,13 @@ class Pool:
                     if job is None:
                         continue
                     payload = None
-                    if worker.conn.poll():
+                    while payload is None and worker.conn.poll():
                         try:
                             payload = worker.conn.recv()
                         except (EOFError, OSError):
+                            break
+                        if payload == STARTED:
+                            worker.started()
                             payload = None
                     if payload is not None:
                         worker.job = None
