@@ -11,6 +11,7 @@ import io
 import json
 import os
 import sys
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import click
@@ -184,13 +185,16 @@ class Kronor(click.ParamType):
     name = "KRONOR"
 
     def convert(self, value, param, ctx):
-        if isinstance(value, (int, float)):
-            return float(value)
+        if isinstance(value, (int, float, Decimal)):
+            return Decimal(str(value))
         cleaned = str(value).replace("\u00a0", "").replace(" ", "").replace("_", "").replace(",", ".")
         try:
-            return float(cleaned)
-        except ValueError:
+            amount = Decimal(cleaned)
+        except InvalidOperation:
+            amount = None
+        if amount is None or not amount.is_finite():
             self.fail(f"{value!r} is not an amount in kronor", param, ctx)
+        return amount
 
 
 def open_db(db: str, create: bool = False):
@@ -602,9 +606,10 @@ def to_csv(records: list[dict]) -> str:
     return out.getvalue()
 
 
-def sek(amount: float) -> str:
-    """Swedish style: 1 624 000; -4 556 000; 1 842,50."""
-    text = f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
+def sek(amount: int | float | Decimal) -> str:
+    """Swedish style: 1 624 000; -4 556 000; 1 842,50 (exact, however many digits)."""
+    amount = Decimal(str(amount)) if isinstance(amount, float) else Decimal(amount)
+    text = f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
     return text.replace(",", " ").replace(".", ",")
 
 

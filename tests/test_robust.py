@@ -277,6 +277,11 @@ def test_amounts_are_exact_from_the_cell_to_the_database_and_back(tmp_path):
     db = str(tmp_path / "exact.db")
     out = cli("budget", "--db", db, "--format", "json")
     assert "999999999999999999999999999000" in out.stdout
+    assert "999 999 999 999 999 999 999 999 999 000" in cli("budget", "--db", db).stdout
+    exact = cli("projects", "--db", db, "--min-amount", "12 345 678 901 234 567", "--format", "json")
+    assert [p["amount_sek"] for p in json.loads(exact.stdout)] == [12_345_678_901_234_567]
+    above = cli("projects", "--db", db, "--min-amount", "12345678901234568", "--format", "json")
+    assert json.loads(above.stdout) == []
     engine.dispose()
 
 
