@@ -82,6 +82,9 @@ def test_a_name_that_is_not_utf8_is_extracted_imported_audited(tmp_path):
     sha = query.documents_named(engine, shown_path)[0]["sha256"]
     again = cli("audit", sha[:12], "--db", db, "--html", str(report))
     assert again.exit_code == 0, again.output
+    exported = json.loads(cli("export", "--db", db, "--format", "json", "--out", "-").stdout)
+    assert exported["documents"][0]["source_path_bytes"] == os.fsencode(path).hex()
+    assert cli("export", "--db", db, "--format", "csv", "--out", str(tmp_path / "csv")).exit_code == 0
 
 
 def test_control_characters_in_a_name_never_reach_the_terminal(tmp_path):
@@ -384,4 +387,53 @@ def test_a_killed_import_loses_nothing_on_rerun(tmp_path):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM documents")).scalar() == 3
         assert conn.execute(text("SELECT count(DISTINCT document_id) FROM budget_figures")).scalar() == 3
+    engine.dispose()
+
+
+def real_or_hang(path: str) -> tuple:
+    """The real extractor, except that a file named hang* never finishes."""
+    if Path(path).name.startswith("hang"):
+        while True:
+            time.sleep(0.05)
+    return pipeline.extract_for_store(path)
+
+
+def test_an_archive_of_everything_imports_in_one_run(tmp_path):
+    """Names not UTF-8 and with control characters, UTF-16, copies of failures, the same plan as
+    text and PDF, a link to nothing, a file that hangs: one run, a true summary. (Long plans:
+    test_a_long_plan_is_read_in_pieces and bench/big_input_bench.py.)"""
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    shutil.copy(SYDNARKE, folder / LATIN1_NAME)
+    (folder / "notes\r\n.txt").write_text("Inköpslista\n", encoding="utf-8")
+    (folder / "utf16.txt").write_bytes(TRELLEBORG.read_text(encoding="utf-8").encode("utf-16-le"))
+    for i in range(3):
+        (folder / f"list{i}.txt").write_text("Inköpslista: mjölk, ägg\n", encoding="utf-8")
+    (folder / "empty.pdf").write_bytes(b"")
+    (folder / "empty.txt").write_bytes(b"")
+    shutil.copy(LUND_TXT, folder / "lund.txt")
+    shutil.copy(LUND_PDF, folder / "lund.pdf")
+    (folder / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    (folder / "hang.txt").write_text("x\n", encoding="utf-8")
+    engine = open_store(tmp_path / "all.db")
+    paths = pipeline.plan_files((folder,))
+    assert len(paths) == 12
+    results = list(batch.import_files(engine, paths, real_or_hang, workers=2, timeout=20))
+    status = {shown(r.path.name): r.status for r in results}
+    assert len(results) == 12
+    assert status == {
+        "c01_0\\xf6.txt": "loaded", "notes\\x0d\\x0a.txt": "failed", "utf16.txt": "loaded",
+        "list0.txt": "failed", "list1.txt": "failed", "list2.txt": "failed", "empty.pdf": "failed",
+        "empty.txt": "failed", "lund.txt": "loaded", "lund.pdf": "loaded", "gone.txt": "failed", "hang.txt": "failed",
+    }
+    assert {r.message for r in results if r.path.name == "hang.txt"} == {batch.timed_out(20)}
+    assert len(query.failures(engine)) == 8
+    associations = {a["association"]: (a["plans"], a["files"]) for a in query.associations(engine)}
+    assert associations == {"Samordningsförbundet Lund": (1, 2), "Samordningsförbundet Sydnärke": (1, 1),
+                            "Samordningsförbundet Trelleborg": (1, 1)}
+    # a re-run reads nothing again and says the same
+    again = list(batch.import_files(engine, paths, real_or_hang, workers=2, timeout=20))
+    assert {shown(r.path.name): r.status for r in again} == {
+        name: "present" if s == "loaded" else s for name, s in status.items()}
+    assert all(r.earlier for r in again if r.status == "failed" and r.path.name != "gone.txt")
     engine.dispose()
