@@ -149,3 +149,36 @@ def test_a_damaged_plan_gives_a_plan_or_an_extraction_error(tmp_path, edits):
             for row in table.rows:
                 for cell in row.cells:
                     assert plan.text[cell.span.start:cell.span.end] != "" or cell.raw == ""
+
+
+def swedish(n: int) -> str:
+    return ("-" if n < 0 else "") + f"{abs(n):,}".replace(",", " ")
+
+
+@st.composite
+def plan_texts(draw) -> str:
+    """A short plan: a title naming the association, then a budget table of random rows and figures."""
+    years = draw(st.lists(st.integers(min_value=2005, max_value=2030), min_size=1, max_size=4, unique=True))
+    unit = draw(st.sampled_from(["", " (tkr)", " (kr)", " i tusental kronor"]))
+    lines = [f"Verksamhetsplan och budget {years[0]}", "Samordningsförbundet Lund", "",
+             f"Budget{unit}", "\t".join(["Intäkter"] + [str(y) for y in years])]
+    labels = draw(st.lists(st.sampled_from(["Medlemsavgifter", "Försäkringskassan", "Region", "Kommunerna", "Övrigt",
+                                            "Personal", "Lokaler", "Insatser", "Administration", "Summa", "Totalt",
+                                            "Resultat", "Eget kapital"]), min_size=1, max_size=8))
+    for label in labels:
+        cells = [draw(st.one_of(st.integers(min_value=-10**9, max_value=10**9).map(swedish),
+                                st.sampled_from(["-", "", "0", "12 %", "1 842,5", "2 461*"]))) for _ in years]
+        lines.append("\t".join([label] + cells))
+    return "\n".join(lines) + "\n"
+
+
+@SLOW
+@given(plan_texts())
+def test_a_generated_plan_is_read_with_every_figure_at_its_place(tmp_path, text):
+    plan = run_text(tmp_path, text.encode("utf-8"))
+    if plan is None:
+        return
+    for table in plan.budget_tables:
+        for row in table.rows:
+            for cell in row.cells:
+                assert plan.text[cell.span.start:cell.span.end] == cell.raw
