@@ -11,6 +11,7 @@ import io
 import json
 import os
 import sys
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import click
@@ -18,12 +19,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from extractor import audit, layout, report
-from extractor.errors import ExtractionError, NotAPlan
-from extractor.ingest import is_candidate, load
+from extractor.errors import ExtractionError, NotAPlan, printable, shown
+from extractor.ingest import DEFAULT_MAX_MB, MAX_MB_ENV, PDF_FACTOR, is_candidate, load
 from extractor.parse import budget
 from extractor.store import query as store_query
 from extractor.store import batch, export
-from extractor.store.load import open_store
+from extractor.store.load import open_store, source_file
 from schemas import PlanDocument
 
 DEFAULT_DB = "finsam.db"
@@ -62,6 +63,41 @@ def fail(exc: ExtractionError) -> None:
     sys.exit(1)
 
 
+def run_or_fail(path) -> PlanDocument:
+    """run(path), or one error line and exit 1, whatever went wrong (a bug included)."""
+    try:
+        return run(path)
+    except ExtractionError as exc:
+        fail(exc)
+    except RecursionError:
+        fail(ExtractionError(path, "too deeply nested to read (RecursionError)"))
+    except Exception as exc:  # a bug in one stage: still one line, never a traceback
+        fail(ExtractionError(path, f"unexpected {type(exc).__name__}: {one_line(exc)}"))
+
+
+max_mb_option = click.option(
+    "--max-mb", type=click.FloatRange(min=0, min_open=True), default=None, envvar=MAX_MB_ENV,
+    show_default=f"{DEFAULT_MAX_MB:g}",
+    help=f"Largest text read, in MB: a text file's size or a PDF's text (a PDF file may be "
+         f"{PDF_FACTOR} times larger); larger inputs fail with the reason. Env: {MAX_MB_ENV}.")
+
+
+def set_max_mb(max_mb: float | None) -> None:
+    """The size limit, for this process and the workers it starts, while the command runs."""
+    if max_mb is None:
+        return
+    before = os.environ.get(MAX_MB_ENV)
+    os.environ[MAX_MB_ENV] = repr(max_mb)
+
+    def restore() -> None:
+        if before is None:
+            os.environ.pop(MAX_MB_ENV, None)
+        else:
+            os.environ[MAX_MB_ENV] = before
+
+    click.get_current_context().call_on_close(restore)
+
+
 @click.group()
 @click.version_option(package_name="finsam")
 def cli() -> None:
@@ -72,26 +108,29 @@ def cli() -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["json", "summary"]), default="summary", show_default=True,
               help="json: the whole PlanDocument; summary: a short overview for people.")
-def extract(path: Path, fmt: str) -> None:
+@max_mb_option
+def extract(path: Path, fmt: str, max_mb) -> None:
     """Extract one plan (text or PDF) and print what was found."""
-    try:
-        plan = run(path)
-    except ExtractionError as exc:
-        fail(exc)
+    set_max_mb(max_mb)
+    plan = run_or_fail(path)
     if fmt == "json":
         click.echo(plan.model_dump_json(indent=2))
         return
-    click.echo(summary(plan))
+    click.echo("\n".join(printable(line) for line in summary(plan).split("\n")))
 
 
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-def text(path: Path) -> None:
+@max_mb_option
+def text(path: Path, max_mb) -> None:
     """Print the canonical text of a plan: what every span's offsets point into."""
+    set_max_mb(max_mb)
     try:
         doc = load(path)
     except ExtractionError as exc:
         fail(exc)
+    except Exception as exc:
+        fail(ExtractionError(path, f"unexpected {type(exc).__name__}: {one_line(exc)}"))
     click.echo(doc.text, nl=False)
 
 
@@ -134,6 +173,10 @@ association_option = click.option(
     "--association", "-a", help="Association name, any part, any case ('lund' finds Lunds samordningsförbund).",
 )
 plan_year_option = click.option("--year", "-y", type=int, help="Plan year of the document.")
+all_sources_option = click.option(
+    "--all-sources", is_flag=True,
+    help="Every stored copy of a plan (the same plan from several files, e.g. .txt and .pdf); "
+         "by default each plan counts once. The source column names each row's file.")
 
 
 class Kronor(click.ParamType):
@@ -142,13 +185,16 @@ class Kronor(click.ParamType):
     name = "KRONOR"
 
     def convert(self, value, param, ctx):
-        if isinstance(value, (int, float)):
-            return float(value)
+        if isinstance(value, (int, float, Decimal)):
+            return Decimal(str(value))
         cleaned = str(value).replace("\u00a0", "").replace(" ", "").replace("_", "").replace(",", ".")
         try:
-            return float(cleaned)
-        except ValueError:
+            amount = Decimal(cleaned)
+        except InvalidOperation:
+            amount = None
+        if amount is None or not amount.is_finite():
             self.fail(f"{value!r} is not an amount in kronor", param, ctx)
+        return amount
 
 
 def open_db(db: str, create: bool = False):
@@ -165,7 +211,7 @@ def open_db(db: str, create: bool = False):
 
 def one_line(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", None) or exc)
-    return " ".join(text.split()) or type(exc).__name__
+    return printable(" ".join(text.split())) or type(exc).__name__
 
 
 def plan_files(paths: tuple[Path, ...]) -> list[Path]:
@@ -187,11 +233,15 @@ def extract_for_store(path: str) -> tuple:
     or ("failed", reason). Never raises: a batch goes on."""
     try:
         plan = run(path)
+        return ("ok", plan.model_dump(mode="json"), plan.text)
     except ExtractionError as exc:
         return ("failed", exc.detail)
+    except RecursionError:
+        return ("failed", "too deeply nested to read (RecursionError)")
+    except MemoryError:
+        return ("failed", "out of memory while extracting (see --max-mb)")
     except Exception as exc:  # a bug in one stage must not stop the batch; the reason is recorded
         return ("failed", f"unexpected {type(exc).__name__}: {one_line(exc)}")
-    return ("ok", plan.model_dump(mode="json"), plan.text)
 
 
 def cpu_count() -> int:
@@ -209,7 +259,7 @@ class Progress:
         self.bar = tqdm(total=total, unit="file", file=sys.stderr, disable=not enabled, dynamic_ncols=True)
 
     def started(self, job: batch.Job) -> None:
-        self.bar.set_postfix_str(job.path.name, refresh=True)
+        self.bar.set_postfix_str(shown(job.path.name), refresh=True)
 
     def say(self, line: str, err: bool = False) -> None:
         if self.bar.disable:
@@ -235,10 +285,18 @@ class Progress:
               help="Progress bar with the current file on stderr. Default: only when stderr is a terminal.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no line per stored file: errors and the summary only.")
 @click.option("--failed", is_flag=True, help="Only list the files earlier imports could not load, and why.")
+@click.option("--retry-failed", is_flag=True,
+              help="Extract again files whose bytes (sha256) an earlier import could not load; "
+                   "by default they are reported as failed without being read again.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=batch.DEFAULT_TIMEOUT,
+              show_default=True, envvar="FINSAM_TIMEOUT",
+              help="Seconds one file may take; a file that takes longer fails and the batch goes on. "
+                   "Env: FINSAM_TIMEOUT.")
+@max_mb_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
               help="How --failed lists the failures.")
 def import_cmd(paths: tuple[Path, ...], db: str, replace: bool, workers: int, progress, quiet: bool,
-               failed: bool, fmt: str) -> None:
+               failed: bool, retry_failed: bool, timeout: float, max_mb, fmt: str) -> None:
     """Extract plans and store them in the database.
 
     PATHS are files or folders (walked recursively for .txt, .text, .md and .pdf).
@@ -247,8 +305,11 @@ def import_cmd(paths: tuple[Path, ...], db: str, replace: bool, workers: int, pr
     unless --replace, so running the same import again is quick and adds nothing.
 
     Prints one line per file and a summary; a file that fails is reported, recorded
-    (see --failed) and skipped, the others still load. Exits 1 if any file failed.
+    (see --failed) with its sha256 and skipped, the others still load; the same bytes are
+    not extracted again unless --retry-failed. A file taking longer than --timeout fails.
+    Exits 1 if any file failed.
     """
+    set_max_mb(max_mb)
     if failed:
         show(store_query.failures(open_db(db)), fmt, FAILURE_COLUMNS)
         return
@@ -261,19 +322,24 @@ def import_cmd(paths: tuple[Path, ...], db: str, replace: bool, workers: int, pr
     bar = Progress(len(files), enabled=progress and not quiet)
     tally = {"loaded": 0, "replaced": 0, "present": 0, "failed": 0}
     failures: list[batch.Result] = []
+    earlier = 0
     try:
-        for result in batch.import_files(engine, files, extract_for_store, workers, replace, bar.started):
+        for result in batch.import_files(engine, files, extract_for_store, workers, replace, bar.started,
+                                         timeout=timeout, retry_failed=retry_failed):
             tally[result.status] += 1
+            earlier += result.earlier
             bar.done()
+            name, message = shown(result.path), printable(result.line)
             if result.status == "failed":
                 failures.append(result)
-                bar.say(f"error: {result.path}: {result.message}", err=True)
+                bar.say(f"error: {name}: {message}" + (" (failed before; not read again)" if result.earlier else ""),
+                        err=True)
             elif quiet:
                 continue
             elif result.status == "present":
-                bar.say(f"already present: {result.path}" + (f" ({result.message})" if result.message else ""))
+                bar.say(f"already present: {name}" + (f" ({message})" if message else ""))
             else:
-                bar.say(f"{result.status}: {result.path} ({result.message})")
+                bar.say(f"{result.status}: {name} ({message})")
     except SQLAlchemyError as exc:  # the database itself went away; what was committed stays
         bar.close()
         click.echo(f"error: {db}: {one_line(exc)}", err=True)
@@ -282,9 +348,10 @@ def import_cmd(paths: tuple[Path, ...], db: str, replace: bool, workers: int, pr
     if failures:
         click.echo(f"failed ({len(failures)}):")
         for result in failures:
-            click.echo(f"  {result.path}: {result.message}")
+            click.echo(f"  {shown(result.path)}: {printable(result.line)}")
     replaced = f", {tally['replaced']} replaced" if replace else ""
-    click.echo(f"{tally['loaded']} loaded{replaced}, {tally['present']} already present, {tally['failed']} failed")
+    again = f" ({earlier} failed before, not read again: --retry-failed)" if earlier else ""
+    click.echo(f"{tally['loaded']} loaded{replaced}, {tally['present']} already present, {tally['failed']} failed{again}")
     sys.exit(1 if tally["failed"] else 0)
 
 
@@ -337,11 +404,12 @@ def query_or_fail(fn, engine, **filters) -> list[dict]:
 @click.option("--section", help="Budget section, exactly: income, cost, result, equity, other, ...")
 @click.option("--label", "-l", help="Row label, any part, any case ('summa' finds every total row).")
 @click.option("--table", help="Table title, any part, or the table's index in its document (0, 1, ...).")
+@all_sources_option
 @format_option
-def budget_cmd(db, association, year, plan_year, section, label, table, fmt) -> None:
+def budget_cmd(db, association, year, plan_year, section, label, table, all_sources, fmt) -> None:
     """Budget figures, one per table cell, with the span each came from."""
     figures = query_or_fail(store_query.budget_figures, open_db(db), association=association, year=year,
-                            plan_year=plan_year, section=section, label=label, table=table)
+                            plan_year=plan_year, section=section, label=label, table=table, all_sources=all_sources)
     show(figures, fmt, BUDGET_COLUMNS)
 
 
@@ -354,15 +422,16 @@ def budget_cmd(db, association, year, plan_year, section, label, table, fmt) -> 
 @click.option("--max-amount", type=Kronor(), help="At most this many kronor.")
 @click.option("--text", "-t", help="Words in name, owner, purpose or target group; a word also finds compounds "
                                    "it begins ('arbetsmarknad' finds 'arbetsmarknadsinsats'). FTS5 syntax allowed.")
+@all_sources_option
 @format_option
-def projects_cmd(db, association, year, owner, min_amount, max_amount, text, fmt) -> None:
+def projects_cmd(db, association, year, owner, min_amount, max_amount, text, all_sources, fmt) -> None:
     """Projects (insatser) the plans fund.
 
     Every project owned by a kommun with more than 500 000 kr in 2016 plans:
     finsam projects --owner kommun --min-amount 500000 --year 2016
     """
     found = query_or_fail(store_query.projects, open_db(db), association=association, year=year, owner=owner,
-                          min_amount=min_amount, max_amount=max_amount, text=text)
+                          min_amount=min_amount, max_amount=max_amount, text=text, all_sources=all_sources)
     show(found, fmt, PROJECT_COLUMNS)
 
 
@@ -372,20 +441,25 @@ def projects_cmd(db, association, year, owner, min_amount, max_amount, text, fmt
 @plan_year_option
 @click.option("--kind", "-k", help="Goal kind, exactly: vision, overall, operational, quantitative, financial, ...")
 @click.option("--text", "-t", help="Words in the goal (FTS5 on SQLite; a word also finds compounds it begins).")
+@all_sources_option
 @format_option
-def goals_cmd(db, association, year, kind, text, fmt) -> None:
+def goals_cmd(db, association, year, kind, text, all_sources, fmt) -> None:
     """Goals of the plans, including goals stated inside a project."""
-    found = query_or_fail(store_query.goals, open_db(db), association=association, year=year, kind=kind, text=text)
+    found = query_or_fail(store_query.goals, open_db(db), association=association, year=year, kind=kind, text=text,
+                          all_sources=all_sources)
     show(found, fmt, GOAL_COLUMNS)
 
 
 @cli.command(name="associations")
 @db_option
 @association_option
+@all_sources_option
 @format_option
-def associations_cmd(db, association, fmt) -> None:
-    """Associations stored: plans, plan years, members, projects and budget figures."""
-    show(query_or_fail(store_query.associations, open_db(db), association=association), fmt, ASSOCIATION_COLUMNS)
+def associations_cmd(db, association, all_sources, fmt) -> None:
+    """Associations stored: plans (a plan stored from several files counts once), files, plan years,
+    members, projects and budget figures."""
+    show(query_or_fail(store_query.associations, open_db(db), association=association, all_sources=all_sources),
+         fmt, ASSOCIATION_COLUMNS)
 
 
 @cli.command(name="findings")
@@ -393,10 +467,12 @@ def associations_cmd(db, association, fmt) -> None:
 @association_option
 @plan_year_option
 @click.option("--severity", "-s", type=click.Choice(["error", "warning", "info"]), help="Only this severity.")
+@all_sources_option
 @format_option
-def findings_cmd(db, association, year, severity, fmt) -> None:
+def findings_cmd(db, association, year, severity, fmt, all_sources=False) -> None:
     """Audit findings: totals that do not add up, results, carry-forward, the statutory split."""
-    found = query_or_fail(store_query.findings, open_db(db), association=association, year=year, severity=severity)
+    found = query_or_fail(store_query.findings, open_db(db), association=association, year=year, severity=severity,
+                          all_sources=all_sources)
     show(found, fmt, FINDING_COLUMNS)
 
 
@@ -410,8 +486,10 @@ def findings_cmd(db, association, year, severity, fmt) -> None:
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write DOCUMENT's audit report here: one self-contained HTML page linking every finding, "
                    "table cell, project and goal to its place in the text.")
+@all_sources_option
+@max_mb_option
 @click.pass_context
-def audit_cmd(ctx, document, db, association, year, severity, fmt, html_path) -> None:
+def audit_cmd(ctx, document, db, association, year, severity, fmt, html_path, all_sources, max_mb) -> None:
     """Audit findings, or one document's audit report.
 
     Without DOCUMENT: the findings of every stored plan (as `finsam findings`).
@@ -423,8 +501,10 @@ def audit_cmd(ctx, document, db, association, year, severity, fmt, html_path) ->
     if document is None:
         if html_path:
             raise click.UsageError("--html writes one document's report: give a DOCUMENT")
-        ctx.invoke(findings_cmd, db=db, association=association, year=year, severity=severity, fmt=fmt)
+        ctx.invoke(findings_cmd, db=db, association=association, year=year, severity=severity, fmt=fmt,
+                   all_sources=all_sources)
         return
+    set_max_mb(max_mb)
     db_given = ctx.get_parameter_source("db") in (click.core.ParameterSource.COMMANDLINE,
                                                   click.core.ParameterSource.ENVIRONMENT)
     plan = plan_to_audit(document, db, db_given)
@@ -455,19 +535,18 @@ def plan_to_audit(document: str, db: str, db_given: bool) -> PlanDocument:
             return rerun_stored(matches[0])
         if not path.is_file():
             fail(ExtractionError(document, f"no such file, and no document in {db} has this path or sha256 prefix"))
-    try:
-        return run(path)
-    except ExtractionError as exc:
-        fail(exc)
+    return run_or_fail(path)
 
 
 def rerun_stored(stored: dict) -> PlanDocument:
     """Re-extract a stored document from its source file, which must be the file that was imported."""
-    source = stored["source_path"]
+    source = source_file(stored)
     try:
-        plan = run(source)
+        plan = run(os.fsdecode(source))
     except ExtractionError as exc:
         fail(ExtractionError(source, f"the stored document's source cannot be re-read ({exc.detail})"))
+    except Exception as exc:
+        fail(ExtractionError(source, f"unexpected {type(exc).__name__}: {one_line(exc)}"))
     if plan.source.sha256 != stored["sha256"]:
         fail(ExtractionError(source, f"changed since it was imported (sha256 {stored['sha256'][:12]}); import it again"))
     return plan
@@ -491,7 +570,7 @@ def finding_record(plan: PlanDocument, f) -> dict:
 BUDGET_COLUMNS = ["association", "plan_year", "table", "label", "section", "year", "column", "amount_sek", "span"]
 PROJECT_COLUMNS = ["association", "plan_year", "name", "owner", "amount_sek", "start", "end", "target_group", "purpose"]
 GOAL_COLUMNS = ["association", "plan_year", "kind", "text", "project", "target_raw"]
-ASSOCIATION_COLUMNS = ["association", "plans", "years", "members", "projects", "figures"]
+ASSOCIATION_COLUMNS = ["association", "plans", "files", "years", "members", "projects", "figures"]
 FINDING_COLUMNS = ["association", "plan_year", "severity", "kind", "year", "label", "message"]
 FAILURE_COLUMNS = ["path", "reason", "failed_at"]
 AMOUNT_FIELDS = {"amount_sek", "stated", "computed"}
@@ -527,9 +606,10 @@ def to_csv(records: list[dict]) -> str:
     return out.getvalue()
 
 
-def sek(amount: float) -> str:
-    """Swedish style: 1 624 000; -4 556 000; 1 842,50."""
-    text = f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
+def sek(amount: int | float | Decimal) -> str:
+    """Swedish style: 1 624 000; -4 556 000; 1 842,50 (exact, however many digits)."""
+    amount = Decimal(str(amount)) if isinstance(amount, float) else Decimal(amount)
+    text = f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
     return text.replace(",", " ").replace(".", ",")
 
 
@@ -544,7 +624,7 @@ def table_value(key: str, record: dict) -> str:
         return sek(value)
     if isinstance(value, list):
         value = ", ".join(map(str, value))
-    text = " ".join(str(value).split())
+    text = printable(" ".join(str(value).split()))
     width = WIDE if key in WIDE_FIELDS else MAX_WIDTH
     return text if len(text) <= width else text[: width - 1] + "…"
 

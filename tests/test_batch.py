@@ -85,7 +85,7 @@ def test_triage_skips_stored_documents_and_copies_before_extraction(engine, plan
     missing = tmp_path / "gone.txt"
     skipped, jobs = batch.triage(engine, [*files(plans), missing])
     copy = plans / "2016" / "copy-of-lund.txt"  # sorted first of the two identical files
-    assert [(r.path, r.status, r.message) for r in skipped] == [
+    assert [(r.path, r.status, r.line) for r in skipped] == [
         (copy, "present", ""),
         (plans / "lund-2011.txt", "present", f"same content as {copy}"),
     ]
@@ -98,10 +98,11 @@ def test_triage_skips_stored_documents_and_copies_before_extraction(engine, plan
 
 def test_triage_with_replace_extracts_stored_documents_but_not_copies(engine, plans):
     load_plan(engine, lund_2011(sha=sha(LUND_2011)))
-    skipped, jobs = batch.triage(engine, files(plans), replace=True)
-    # the first of two identical files is extracted again; the second is a copy
-    assert [(r.path.name, r.message.startswith("same content as")) for r in skipped] == [("lund-2011.txt", True)]
-    assert [j.path.name for j in jobs] == ["copy-of-lund.txt", "sydnarke-2016.txt", "notes.txt"]
+    found = batch.triage(engine, files(plans), replace=True)
+    # the first of two identical files is extracted again; the second is a copy that waits for its outcome
+    assert found.skipped == []
+    assert [j.path.name for j in found.jobs] == ["copy-of-lund.txt", "sydnarke-2016.txt", "notes.txt"]
+    assert found.copies[sha(LUND_2011)] == [plans / "lund-2011.txt"]
 
 
 # -- in-process and worker processes ------------------------------------------------------
@@ -127,8 +128,13 @@ def test_import_in_process_then_again_extracts_nothing(engine, plans):
         return pipeline.extract_for_store(path)
 
     again = list(batch.import_files(engine, files(plans), counting))
-    assert calls == [str(plans / "notes.txt")]  # only the file that failed is tried again
+    assert calls == []  # the failure is remembered by its sha256: not extracted again
     assert sorted(r.status for r in again) == ["failed", "present", "present", "present"]
+    assert [(r.path.name, r.message, r.earlier) for r in again if r.status == "failed"] == [
+        ("notes.txt", "no budget table found: not a plan", True)]
+    retried = list(batch.import_files(engine, files(plans), counting, retry_failed=True))
+    assert calls == [str(plans / "notes.txt")]  # only the file that failed is tried again
+    assert sorted(r.status for r in retried) == ["failed", "present", "present", "present"]
 
 
 def test_payload_rebuilds_the_same_plan(corpus_text):
@@ -290,13 +296,16 @@ def test_import_command_lists_failures_again_and_exits_1(tmp_path, plans):
         f"  {plans / 'notes.txt'}: no budget table found: not a plan",
         "2 loaded, 1 already present, 1 failed",
     ]
-    assert lines[0] == f"already present: {plans / 'lund-2011.txt'} (same content as {plans / '2016' / 'copy-of-lund.txt'})"
+    # the copy right after the file it copies
+    assert lines[0].startswith(f"loaded: {plans / '2016' / 'copy-of-lund.txt'} (Samordningsförbundet Lund 2011")
+    assert lines[1] == f"already present: {plans / 'lund-2011.txt'} (same content as {plans / '2016' / 'copy-of-lund.txt'})"
     assert result.stderr == f"error: {plans / 'notes.txt'}: no budget table found: not a plan\n"
-    # again: nothing new, and quiet keeps only errors and the summary
+    # again: nothing new, the failure not read again, and quiet keeps only errors and the summary
     again = invoke("import", str(plans), "--db", db, "--workers", "1", "--quiet")
     assert again.stdout.splitlines() == [
         "failed (1):", f"  {plans / 'notes.txt'}: no budget table found: not a plan",
-        "0 loaded, 3 already present, 1 failed"]
+        "0 loaded, 3 already present, 1 failed (1 failed before, not read again: --retry-failed)"]
+    assert again.stderr == f"error: {plans / 'notes.txt'}: no budget table found: not a plan (failed before; not read again)\n"
 
 
 def test_import_progress_bar_names_the_current_file(tmp_path, plans):

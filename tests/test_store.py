@@ -331,7 +331,9 @@ def test_models_compile_for_other_databases(dialect):
     target = import_module(f"sqlalchemy.dialects.{dialect}").dialect()
     for table in m.Base.metadata.sorted_tables:
         ddl = str(CreateTable(table).compile(dialect=target))
-        assert "ON DELETE CASCADE" in ddl or not table.foreign_keys
+        # what is extracted from a document goes with it; a copy of a plan outlives the copy it points at
+        assert "ON DELETE CASCADE" in ddl or not {fk for fk in table.foreign_keys if fk.column.table is not table}
+        assert "NUMERIC" in ddl or "amount_sek" not in ddl  # amounts are exact decimals there
         for index in table.indexes:
             CreateIndex(index).compile(dialect=target)
 

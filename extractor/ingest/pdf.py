@@ -23,8 +23,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import re
+import warnings
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import median
@@ -57,7 +60,6 @@ class Settings:
     header_share: float = 0.5  # a header repeats on at least this share of the pages
     header_y_slack: float = 6.0
     table_break: float = 3.0  # x size: a wider gap between two lines ends a table
-    eof_window: int = 2048  # %%EOF must be this close to the end (readers look in the last 1024 bytes)
 
 
 SETTINGS = Settings()
@@ -144,35 +146,99 @@ class Page:
 
 # -- reading ---------------------------------------------------------------------------------
 def read(path: Path, data: bytes, settings: Settings = SETTINGS) -> list[Page]:
-    """Words and ruled tables of every page. Raises PdfError and its subclasses."""
+    """Words and ruled tables of every page. Raises PdfError and its subclasses.
+
+    A file pdfminer cannot read (a damaged cross-reference table, a broken page tree) is
+    read again as PDFium repairs it; if that fails too, the first error stands. Each page
+    is closed once read, so memory does not grow with the page count. The libraries'
+    warnings about damaged files are quiet: a file that cannot be read gets one error."""
     if b"%PDF-" not in data[:1024]:
         raise PdfError(path, "not a PDF (no %PDF header), though its name says so")
-    if b"%%EOF" not in data[-settings.eof_window:]:
-        raise PdfError(path, "PDF is truncated or damaged (no %%EOF marker at its end)")
-    try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-    except Exception as exc:  # PdfminerException wrapping what pdfminer raised, or others on damaged files
-        raise _pdf_error(path, exc) from None
-    pages: list[Page] = []
-    table_ids = iter(range(10**9))
-    with pdf:
+    with quiet_libraries():
         try:
-            for page in pdf.pages:  # the page tree and content streams are parsed lazily, here
-                pages.append(read_page(page, table_ids, settings))
-        except Exception as exc:
-            raise _pdf_error(path, exc) from None
-    if not pages:
-        raise PdfError(path, "PDF has no pages")
+            pages = read_pages(path, data, settings)
+        except EncryptedPdf:
+            raise
+        except PdfError as first:
+            repaired = repair(data)
+            if repaired is None:
+                raise
+            try:
+                pages = read_pages(path, repaired, settings)
+            except PdfError:
+                raise first from None
     if not any(p.items for p in pages):
         raise NeedsOCR(path, f"PDF has {len(pages)} page(s) but no text layer (a scan?): it needs OCR")
     return pages
 
 
-def _pdf_error(path: Path, exc: Exception) -> PdfError:
+def read_pages(path: Path, data: bytes, settings: Settings) -> list[Page]:
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except Exception as exc:  # PdfminerException wrapping what pdfminer raised, or others on damaged files
+        raise _pdf_error(path, exc, data) from None
+    pages: list[Page] = []
+    table_ids = iter(range(10**9))
+    try:
+        for page in pdf.pages:  # the page tree and content streams are parsed lazily, here
+            pages.append(read_page(page, table_ids, settings))
+            page.close()
+    except Exception as exc:
+        raise _pdf_error(path, exc, data) from None
+    finally:
+        _close(pdf)
+    if not pages:
+        raise PdfError(path, "PDF has no pages")
+    return pages
+
+
+def repair(data: bytes) -> Optional[bytes]:
+    """The file as PDFium reads and writes it again (a new cross-reference table), or None."""
+    try:
+        import pypdfium2
+
+        doc = pypdfium2.PdfDocument(data)
+        try:
+            out = io.BytesIO()
+            doc.save(out)
+        finally:
+            doc.close()
+        return out.getvalue()
+    except Exception:
+        return None
+
+
+@contextmanager
+def quiet_libraries():
+    """pdfminer's log messages and warnings about a damaged file stay quiet while it is read."""
+    logger = logging.getLogger("pdfminer")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+def _close(pdf) -> None:
+    """Release the file without pdfplumber's close(), which walks the page tree again
+    (and raises anew on a broken one, hiding the real error)."""
+    try:
+        pdf.flush_cache()
+        pdf.stream.close()
+    except Exception:
+        pass
+
+
+def _pdf_error(path: Path, exc: Exception, data: bytes = b"") -> PdfError:
     inner = exc.args[0] if isinstance(exc, PdfminerException) and exc.args and isinstance(exc.args[0], Exception) else exc
     if isinstance(inner, (PDFPasswordIncorrect, PDFEncryptionError)):
         return EncryptedPdf(path, "PDF is encrypted: it needs a password to be read")
     detail = str(inner).strip() or type(inner).__name__
+    if data and b"%%EOF" not in data:
+        return PdfError(path, f"PDF is truncated or damaged (no %%EOF marker; {type(inner).__name__}: {detail[:120]})")
     return PdfError(path, f"PDF cannot be read ({type(inner).__name__}: {detail[:120]})")
 
 

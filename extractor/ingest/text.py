@@ -29,16 +29,46 @@ MD_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 MD_HEADING = re.compile(r"^(#{1,6})\s+")
 
 
+def utf16_encoding(data: bytes) -> str | None:
+    """"utf-16" (with a BOM), "utf-16-le" or "utf-16-be" (without: Latin text in UTF-16 has a zero
+    byte in every other place), or None."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    sample = data[:8192]
+    sample = sample[: len(sample) // 2 * 2]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    half = len(sample) // 2
+    for zeros, clean, encoding in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if zeros.count(0) > half * 0.3 and clean.count(0) < half * 0.02:
+            try:
+                data[: len(data) // 2 * 2].decode(encoding)
+            except UnicodeDecodeError:
+                return None
+            return encoding
+    return None
+
+
+def looks_binary_text(text: str) -> bool:
+    """Decoded text that is mostly control characters is not a text."""
+    sample = text[:8192]
+    control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\x0c\r")
+    return control > len(sample) * 0.05
+
+
 def decode(data: bytes) -> tuple[str, str]:
-    """Bytes -> (text, encoding). UTF-8 with or without BOM, else Windows-1252.
+    """Bytes -> (text, encoding). UTF-16 (with or without BOM), UTF-8 with or without BOM,
+    else Windows-1252.
 
     A UTF-8 file with a stray invalid byte stays UTF-8 (the byte becomes U+FFFD);
     a file that is not UTF-8 at all is read as cp1252, which maps every byte.
     """
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace"), "utf-16"
+    wide = utf16_encoding(data)
+    if wide:
+        return data[: len(data) // 2 * 2].decode(wide, errors="replace").lstrip("\ufeff"), wide
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -183,9 +213,14 @@ def canonicalise(raw: str) -> tuple[str, list[Mark], list[int]]:
 
 
 def ingest(path: Path, data: bytes) -> Document:
-    if looks_binary(data):
+    if utf16_encoding(data):
+        decoded, encoding = decode(data)
+        if looks_binary_text(decoded):
+            raise BinaryFile(path)
+    elif looks_binary(data):
         raise BinaryFile(path)
-    decoded, encoding = decode(data)
+    else:
+        decoded, encoding = decode(data)
     canonical, marks, page_starts = canonicalise(decoded)
     if not canonical.strip():
         raise EmptyDocument(path, "file has no text")

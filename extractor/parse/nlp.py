@@ -116,14 +116,38 @@ def get_nlp() -> Language:
     return nlp
 
 
+# Characters analysed at once. A longer text (a 300-page plan) is analysed in pieces cut at
+# paragraph or line ends and joined again, so memory stays flat and spaCy's length limit is never met.
+PIECE = 100_000
+
+
+def pieces(text: str, size: int = PIECE) -> list[str]:
+    """``text`` cut into pieces of at most ``size`` characters, at a blank line, a line end or a
+    space where there is one; the pieces joined are the text."""
+    out = []
+    while len(text) > size:
+        cut = max(text.rfind(sep, size // 2, size) for sep in ("\n\n", "\n", " "))
+        cut = size if cut < 0 else cut + 1
+        out.append(text[:cut])
+        text = text[cut:]
+    return out + [text] if text or not out else out
+
+
+def _analysed(text: str) -> Doc:
+    nlp = get_nlp()
+    if len(text) <= PIECE:
+        return nlp(text)
+    return Doc.from_docs([nlp(piece) for piece in pieces(text)], ensure_whitespace=False)
+
+
 @lru_cache(maxsize=64)
 def analyse(text: str) -> Doc:
     """The analysed text (cached: a document is analysed once however many parsers ask)."""
-    return get_nlp()(text)
+    return _analysed(text)
 
 
 def lemmas(text: str) -> list[str]:
-    return [t.lemma_.lower() for t in get_nlp()(text) if not t.is_punct and not t.is_space]
+    return [t.lemma_.lower() for t in _analysed(text) if not t.is_punct and not t.is_space]
 
 
 def is_stop(word: str) -> bool:
@@ -269,4 +293,11 @@ def date_ranges(text: str) -> list[Found]:
 
 
 def sentences(text: str) -> list[Found]:
-    return [Found(s.text, s.start_char, s.end_char, "sentence") for s in analyse(text).sents]
+    """The sentences of ``text``; a long text piece by piece, never held analysed as a whole."""
+    if len(text) <= PIECE:
+        return [Found(s.text, s.start_char, s.end_char, "sentence") for s in analyse(text).sents]
+    out, offset = [], 0
+    for piece in pieces(text):
+        out += [Found(s.text, offset + s.start_char, offset + s.end_char, "sentence") for s in get_nlp()(piece).sents]
+        offset += len(piece)
+    return out

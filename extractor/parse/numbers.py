@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Iterator, Optional
 
+from extractor.errors import ParseError
 from extractor.vocab import FOOTNOTE_MARKS, MINUS, SPACES, UNIT_NAMES, UNITS
 
 _SP = f"[{SPACES}]"
@@ -65,7 +66,10 @@ def find_unit(text: str) -> Optional[str]:
 
 
 def number_value(s: str) -> Decimal:
-    """'1 842,5' -> Decimal('1842.5'); '- 4 556 000' -> -4556000; '1.624' -> 1624."""
+    """'1 842,5' -> Decimal('1842.5'); '- 4 556 000' -> -4556000; '1.624' -> 1624.
+
+    Raises :class:`~extractor.errors.ParseError` (a ValueError) for what is not a number."""
+    original = s
     s = s.strip()
     neg = s[:1] in MINUS or (s[:1] == "(" and s[-1:] == ")")
     if neg:
@@ -73,7 +77,10 @@ def number_value(s: str) -> Decimal:
     digits = re.sub(f"[{SPACES}]", "", s)
     if re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", digits):
         digits = digits.replace(".", "")
-    v = Decimal(digits.replace(",", "."))
+    try:
+        v = Decimal(digits.replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise ParseError(f"not a number: {original!r}") from None
     return -v if neg else v
 
 

@@ -55,7 +55,9 @@ def statement(name: str) -> Select:
 
 
 def number(value: Any) -> Any:
-    """Whole kronor as integers: 1624000, not 1624000.0."""
+    """Whole kronor as integers: 1624000, not 1624000.0; bytes (a file name that is not UTF-8) as hex."""
+    if isinstance(value, bytes):
+        return value.hex()
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 

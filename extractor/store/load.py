@@ -12,8 +12,10 @@ timeout tries again (:func:`retry_locked`).
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
+from collections import Counter
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
@@ -22,14 +24,21 @@ from typing import Callable, Iterable, Iterator, Literal, Optional, TypeVar
 from sqlalchemy import Engine, create_engine, delete, event, inspect, select, update
 from sqlalchemy import text as sql
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
+from extractor.errors import is_plain, shown
 from extractor.store import models as m
 from schemas import PlanDocument, Span
 
 Outcome = Literal["loaded", "present", "replaced"]
 T = TypeVar("T")
+
+# Two documents of one association and plan year are the same plan (another copy, another
+# format) when at least this share of their figures are the same amounts.
+SAME_PLAN_SHARE = 0.8
+# The lock two imports into a new PostgreSQL database take before creating the tables.
+CREATE_LOCK_KEY = 0x66696E73616D  # "finsam"
 
 # Waits (seconds) between tries when SQLite still says "database is locked" after its busy timeout.
 LOCKED_RETRY_WAITS = (0.1, 0.5, 1.0, 2.0, 5.0)
@@ -82,16 +91,20 @@ def open_store(db: str | Path) -> Engine:
 
 def create_tables(engine: Engine, attempts: int = 6) -> None:
     """Create missing tables. Two imports starting at once may race to create the
-    same table (SQLite runs DDL outside the transaction): the loser tries again."""
+    same table: on PostgreSQL the first takes a transaction-level advisory lock and the
+    second waits for it (then finds the tables made); on SQLite (DDL outside the
+    transaction) the loser tries again."""
     for attempt in range(attempts):
         try:
             with engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(sql("SELECT pg_advisory_xact_lock(:key)"), {"key": CREATE_LOCK_KEY})
                 m.Base.metadata.create_all(conn)
                 add_missing_columns(conn)
                 m.create_fts(conn)
             return
-        except OperationalError as exc:
-            racing = "already exists" in str(exc) or "duplicate column" in str(exc) or is_locked(exc)
+        except (OperationalError, IntegrityError, ProgrammingError) as exc:
+            racing = any(w in str(exc) for w in ("already exists", "duplicate column", "duplicate key")) or is_locked(exc)
             if not racing or attempt == attempts - 1:
                 raise
             time.sleep(LOCKED_RETRY_WAITS[min(attempt, len(LOCKED_RETRY_WAITS) - 1)])
@@ -157,11 +170,34 @@ def present_hashes(engine: Engine, hashes: Iterable[str], chunk: int = 500) -> s
     return found
 
 
+def failed_hashes(engine: Engine, hashes: Iterable[str], chunk: int = 500) -> dict[str, str]:
+    """sha256 -> reason, for those of these sha256 an earlier import could not load."""
+    wanted = sorted(set(hashes))
+    found: dict[str, str] = {}
+    with engine.connect() as conn:
+        for i in range(0, len(wanted), chunk):
+            part = wanted[i:i + chunk]
+            stmt = select(m.Failure.sha256, m.Failure.reason).where(m.Failure.sha256.in_(part)).order_by(m.Failure.id)
+            found.update((sha, reason) for sha, reason in conn.execute(stmt))
+    return found
+
+
+def path_bytes(path) -> Optional[bytes]:
+    """The name's bytes where :func:`shown` had to escape some of them, else None."""
+    if path is None or is_plain(path):
+        return None
+    return os.fsencode(path)
+
+
 @retry_locked
-def load_plan(engine: Engine, plan: PlanDocument, replace: bool = False, text: Optional[str] = None) -> Outcome:
+def load_plan(engine: Engine, plan: PlanDocument, replace: bool = False, text: Optional[str] = None,
+              path=None) -> Outcome:
     """Store one plan: "loaded", "present" (same sha256 already stored, nothing written) or "replaced".
 
-    ``text`` is the canonical text the spans point into; by default ``plan.text``.
+    ``text`` is the canonical text the spans point into; by default ``plan.text``. ``path``
+    is the file as the file system names it, kept as bytes where its name is not plain text.
+    A plan already stored from another file (same association, plan year and figures) is
+    stored too, marked as a copy of it (``duplicate_of``): queries count it once.
     """
     sha = plan.source.sha256
     try:
@@ -170,9 +206,14 @@ def load_plan(engine: Engine, plan: PlanDocument, replace: bool = False, text: O
             if old is not None:
                 if not replace:
                     return "present"
+                promote_copies(session, old)
                 session.execute(delete(m.Document).where(m.Document.id == old))
-            session.add(to_rows(plan, text if text is not None else plan.text))
-            session.execute(delete(m.Failure).where(m.Failure.path == plan.source.path))
+            doc = to_rows(plan, text if text is not None else plan.text)
+            doc.source_path_bytes = path_bytes(path)
+            session.add(doc)
+            session.flush()
+            doc.duplicate_of = same_plan(session, doc.id, plan)
+            session.execute(delete(m.Failure).where((m.Failure.path == plan.source.path) | (m.Failure.sha256 == sha)))
     except IntegrityError:
         # Another process stored the same document between our check and our insert
         # (on SQLite the write lock prevents that; other databases may get here).
@@ -183,12 +224,60 @@ def load_plan(engine: Engine, plan: PlanDocument, replace: bool = False, text: O
     return "replaced" if old is not None else "loaded"
 
 
+def figure_amounts(plan: PlanDocument) -> Counter:
+    return Counter(m.exact(c.amount_sek) for t in plan.budget_tables for r in t.rows for c in r.cells
+                   if c.amount_sek is not None)
+
+
+def same_plan(session: Session, doc_id: int, plan: PlanDocument) -> Optional[int]:
+    """The stored document (not itself a copy) that holds the same plan: same association and
+    plan year, and at least SAME_PLAN_SHARE of the figures the same amounts."""
+    if not plan.association or not plan.plan_year:
+        return None
+    mine = figure_amounts(plan)
+    if not mine:
+        return None
+    d = m.Document
+    candidates = session.scalars(select(d.id).where(
+        d.association == plan.association, d.plan_year == plan.plan_year, d.id != doc_id,
+        d.duplicate_of.is_(None)).order_by(d.id)).all()
+    for other in candidates:
+        theirs = Counter(session.scalars(select(m.BudgetFigure.amount_sek).where(
+            m.BudgetFigure.document_id == other, m.BudgetFigure.amount_sek.is_not(None))))
+        if theirs and sum((mine & theirs).values()) >= SAME_PLAN_SHARE * max(sum(mine.values()), sum(theirs.values())):
+            return other
+    return None
+
+
+def promote_copies(session: Session, doc_id: int) -> None:
+    """Before ``doc_id`` is deleted: its first copy takes its place, the other copies point at it."""
+    d = m.Document
+    copies = session.scalars(select(d.id).where(d.duplicate_of == doc_id).order_by(d.id)).all()
+    if copies:
+        session.execute(update(d).where(d.id == copies[0]).values(duplicate_of=None))
+        session.execute(update(d).where(d.id.in_(copies[1:])).values(duplicate_of=copies[0]))
+
+
 @retry_locked
-def record_failure(engine: Engine, path: str | Path, reason: str) -> None:
-    """Remember why ``path`` failed; a later failure of the same path replaces the earlier one."""
+def record_failure(engine: Engine, path, reason: str, sha256: Optional[str] = None) -> None:
+    """Remember why ``path`` failed (and under which sha256, so the same bytes are not extracted
+    again); a later failure of the same path replaces the earlier one."""
+    name = shown(path)
     with write_transaction(engine) as session:
-        session.execute(delete(m.Failure).where(m.Failure.path == str(path)))
-        session.add(m.Failure(path=str(path), reason=reason))
+        session.execute(delete(m.Failure).where(m.Failure.path == name))
+        session.add(m.Failure(path=name, path_bytes=path_bytes(path), sha256=sha256, reason=reason))
+
+
+def copy_of(engine: Engine, sha256: str) -> Optional[str]:
+    """The source path of the document the document with this sha256 is a copy of, if it is one."""
+    d, primary = m.Document, m.Document.__table__.alias("primary")
+    with engine.connect() as conn:
+        return conn.scalar(select(primary.c.source_path).join(d, d.duplicate_of == primary.c.id).where(d.sha256 == sha256))
+
+
+def source_file(stored: dict) -> str | bytes:
+    """The file a stored document was read from, as the file system names it."""
+    return stored.get("source_path_bytes") or stored["source_path"]
 
 
 # -- PlanDocument -> rows (pure: builds objects, touches no database) -----------

@@ -17,6 +17,7 @@ Datasette shows it instead of the bare id wherever a foreign key points at the r
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from typing import Any, Optional
 
 from sqlalchemy import (
@@ -27,16 +28,70 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    LargeBinary,
+    Numeric,
     String,
     Text,
     text,
 )
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.types import TypeDecorator, UserDefinedType
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+INT64 = 2**63
+
+
+class _UntypedColumn(UserDefinedType):
+    """A SQLite column without type affinity (declared BLOB), so it keeps exactly the integer,
+    real or text it is given: a NUMERIC column would turn a 27-digit integer into a float."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw) -> str:
+        return "BLOB"
+
+
+def exact(value: Decimal) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+
+class Kronor(TypeDecorator):
+    """An amount, exact from the cell to the database and back: NUMERIC where the database has
+    exact decimals (PostgreSQL); on SQLite an integer while it fits 64 bits, a real where the
+    real reads back as the same decimal (up to 15 digits, e.g. 1842.5), the decimal as text
+    otherwise. Read back as :class:`~decimal.Decimal`."""
+
+    impl = Numeric
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(_UntypedColumn())
+        return dialect.type_descriptor(Numeric(asdecimal=True))
+
+    def process_bind_param(self, value, dialect: Dialect):
+        if value is None:
+            return None
+        value = exact(value)
+        if dialect.name != "sqlite" or not value.is_finite():
+            return value if dialect.name != "sqlite" else str(value)
+        if value == value.to_integral_value() and -INT64 <= value < INT64:
+            return int(value)
+        if Decimal(repr(float(value))) == value:
+            return float(value)
+        return str(value)
+
+    def process_result_value(self, value, dialect: Dialect):
+        if value is None:
+            return None
+        if isinstance(value, bytes):
+            value = value.decode("ascii")
+        return exact(value)
 
 
 class Base(DeclarativeBase):
@@ -59,7 +114,12 @@ class Document(Base):
     __tablename__ = "documents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    source_path: Mapped[str] = mapped_column(Text)
+    source_path: Mapped[str] = mapped_column(Text, doc="the file's name as shown (bytes not UTF-8 as \\xNN)")
+    source_path_bytes: Mapped[Optional[bytes]] = mapped_column(
+        LargeBinary, doc="the name's bytes, where source_path had to escape some (not UTF-8, control characters)")
+    duplicate_of: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("documents.id", ondelete="SET NULL"), index=True,
+        doc="the document this one is another copy of (the same plan in another file or format)")
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     format: Mapped[str] = mapped_column(String(8))
     pages: Mapped[Optional[int]]
@@ -146,7 +206,7 @@ class BudgetFigure(SpanMixin, Base):
     year: Mapped[Optional[int]]
     column_label: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(16))
-    amount_sek: Mapped[Optional[float]] = mapped_column(Float)
+    amount_sek: Mapped[Optional[Decimal]] = mapped_column(Kronor)
     raw: Mapped[str] = mapped_column(Text)
     unit: Mapped[str] = mapped_column(String(16))
     flags: Mapped[list[Any]] = mapped_column(default=list)
@@ -167,8 +227,8 @@ class Finding(SpanMixin, Base):
     severity: Mapped[str] = mapped_column(String(8), index=True)
     message: Mapped[str] = mapped_column(Text)
     year: Mapped[Optional[int]]
-    stated: Mapped[Optional[float]] = mapped_column(Float)
-    computed: Mapped[Optional[float]] = mapped_column(Float)
+    stated: Mapped[Optional[Decimal]] = mapped_column(Kronor)
+    computed: Mapped[Optional[Decimal]] = mapped_column(Kronor)
     label: Mapped[Optional[str]] = mapped_column(Text)
 
     document: Mapped[Document] = relationship(back_populates="findings")
@@ -186,7 +246,7 @@ class Project(SpanMixin, Base):
     place: Mapped[Optional[str]] = mapped_column(Text)
     start_date: Mapped[Optional[date]] = mapped_column(Date)
     end_date: Mapped[Optional[date]] = mapped_column(Date)
-    amount_sek: Mapped[Optional[float]] = mapped_column(Float, index=True)
+    amount_sek: Mapped[Optional[Decimal]] = mapped_column(Kronor, index=True)
     amount_raw: Mapped[Optional[str]] = mapped_column(Text)
     target_group: Mapped[Optional[str]] = mapped_column(Text)
     purpose: Mapped[Optional[str]] = mapped_column(Text)
@@ -229,12 +289,15 @@ class Goal(SpanMixin, Base):
 
 
 class Failure(Base):
-    """A file an import could not load, and why."""
+    """A file an import could not load, and why. Its sha256 lets a later import skip the same
+    bytes without extracting them again (unless asked to retry)."""
 
     __tablename__ = "failures"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     path: Mapped[str] = mapped_column(Text, index=True)
+    path_bytes: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    sha256: Mapped[Optional[str]] = mapped_column(String(64), index=True)
     reason: Mapped[str] = mapped_column(Text)
     failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

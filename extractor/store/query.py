@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Optional
 
 from sqlalchemy import Engine, Integer, Select, func, or_, select
@@ -44,6 +45,8 @@ def plain(value: Any) -> Any:
         return value.isoformat(timespec="seconds")
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, Decimal):  # an exact amount: an integer when whole, as JSON numbers are
+        return int(value) if value == value.to_integral_value() else float(value)
     return value
 
 
@@ -56,7 +59,15 @@ def span_of(model) -> list:
     return [model.span_start, model.span_end, model.page]
 
 
-def filter_document(engine: Engine, stmt: Select, association: Optional[str], year: Optional[int]) -> Select:
+def one_source(stmt: Select, all_sources: bool) -> Select:
+    """Each plan once: documents that are another copy of a stored plan (``duplicate_of``) are
+    left out unless ``all_sources``."""
+    return stmt if all_sources else stmt.where(m.Document.duplicate_of.is_(None))
+
+
+def filter_document(engine: Engine, stmt: Select, association: Optional[str], year: Optional[int],
+                    all_sources: bool = False) -> Select:
+    stmt = one_source(stmt, all_sources)
     if association:
         stmt = stmt.where(contains(engine, m.Document.association, association))
     if year is not None:
@@ -75,8 +86,10 @@ def budget_figures(
     label: Optional[str] = None,
     table: Optional[str | int] = None,
     plan_year: Optional[int] = None,
+    all_sources: bool = False,
 ) -> list[dict]:
-    """Budget figures, one per table cell. ``table``: a title substring, or the table's index in its document."""
+    """Budget figures, one per table cell. ``table``: a title substring, or the table's index in its document.
+    A plan stored from several files counts once unless ``all_sources``."""
     f, t = m.BudgetFigure, m.BudgetTable
     stmt = (
         select(
@@ -95,6 +108,7 @@ def budget_figures(
             m.BudgetRow.role,
             m.BudgetRow.is_total,
             m.Document.source_path.label("source"),
+            m.Document.format.label("source_format"),
             *span_of(f),
             f.box,
             f.document_id,
@@ -105,6 +119,7 @@ def budget_figures(
         .join(m.Document, f.document_id == m.Document.id)
         .order_by(f.document_id, t.position, m.BudgetRow.position, f.id)
     )
+    stmt = one_source(stmt, all_sources)
     if association:
         stmt = stmt.where(contains(engine, f.association, association))
     if year is not None:
@@ -130,6 +145,7 @@ def projects(
     min_amount: Optional[float] = None,
     max_amount: Optional[float] = None,
     text: Optional[str] = None,
+    all_sources: bool = False,
 ) -> list[dict]:
     """Projects. ``text`` searches name, owner, purpose and target group (FTS5 on SQLite)."""
     p = m.Project
@@ -149,6 +165,7 @@ def projects(
             p.contact,
             p.stakeholders,
             m.Document.source_path.label("source"),
+            m.Document.format.label("source_format"),
             *span_of(p),
             p.document_id,
             p.id,
@@ -156,7 +173,7 @@ def projects(
         .join(m.Document, p.document_id == m.Document.id)
         .order_by(m.Document.association, m.Document.plan_year, p.id)
     )
-    stmt = filter_document(engine, stmt, association, year)
+    stmt = filter_document(engine, stmt, association, year, all_sources)
     if owner:
         stmt = stmt.where(contains(engine, p.owner, owner))
     if min_amount is not None:
@@ -174,6 +191,7 @@ def goals(
     year: Optional[int] = None,
     kind: Optional[str] = None,
     text: Optional[str] = None,
+    all_sources: bool = False,
 ) -> list[dict]:
     """Goals, including those stated inside a project (``project`` names it)."""
     g = m.Goal
@@ -191,6 +209,7 @@ def goals(
             g.project_name.label("project"),
             g.section,
             m.Document.source_path.label("source"),
+            m.Document.format.label("source_format"),
             *span_of(g),
             g.document_id,
             g.id,
@@ -198,7 +217,7 @@ def goals(
         .join(m.Document, g.document_id == m.Document.id)
         .order_by(m.Document.association, m.Document.plan_year, g.id)
     )
-    stmt = filter_document(engine, stmt, association, year)
+    stmt = filter_document(engine, stmt, association, year, all_sources)
     if kind:
         stmt = stmt.where(g.kind == kind)
     if text:
@@ -211,6 +230,7 @@ def findings(
     association: Optional[str] = None,
     year: Optional[int] = None,
     severity: Optional[str] = None,
+    all_sources: bool = False,
 ) -> list[dict]:
     """Audit findings. ``year`` is the plan year; each finding's own budget year is in ``year``."""
     f = m.Finding
@@ -227,6 +247,7 @@ def findings(
             f.label,
             m.BudgetTable.title.label("table"),
             m.Document.source_path.label("source"),
+            m.Document.format.label("source_format"),
             *span_of(f),
             f.document_id,
             f.id,
@@ -235,25 +256,32 @@ def findings(
         .outerjoin(m.BudgetTable, f.table_id == m.BudgetTable.id)
         .order_by(m.Document.association, m.Document.plan_year, f.id)
     )
-    stmt = filter_document(engine, stmt, association, year)
+    stmt = filter_document(engine, stmt, association, year, all_sources)
     if severity:
         stmt = stmt.where(f.severity == severity)
     return rows(engine, stmt)
 
 
-def associations(engine: Engine, association: Optional[str] = None) -> list[dict]:
-    """One dict per association: its plans, plan years, members, projects and stored figures."""
+def associations(engine: Engine, association: Optional[str] = None, all_sources: bool = False) -> list[dict]:
+    """One dict per association: its plans (a plan stored from several files counts once),
+    files, plan years, members, projects and stored figures (of each plan once unless ``all_sources``)."""
     d = m.Document
-    docs = select(d.id, d.association, d.plan_year).order_by(d.association, d.plan_year)
+    docs = select(d.id, d.association, d.plan_year, d.duplicate_of).order_by(d.association, d.plan_year, d.id)
     if association:
         docs = docs.where(contains(engine, d.association, association))
     out: dict[Optional[str], dict] = {}
     with engine.connect() as conn:
-        for doc_id, name, plan_year in conn.execute(docs):
+        for doc_id, name, plan_year, duplicate_of in conn.execute(docs):
             entry = out.setdefault(
-                name, {"association": name, "plans": 0, "years": [], "members": [], "projects": 0, "figures": 0, "_ids": []}
+                name, {"association": name, "plans": 0, "files": 0, "years": [], "members": [], "projects": 0,
+                       "figures": 0, "_ids": []}
             )
-            entry["plans"] += 1
+            entry["files"] += 1
+            if duplicate_of is not None:
+                if not all_sources:
+                    continue
+            else:
+                entry["plans"] += 1
             if plan_year is not None and plan_year not in entry["years"]:
                 entry["years"].append(plan_year)
             entry["_ids"].append(doc_id)
@@ -275,7 +303,7 @@ def count(conn, model, document_ids: list[int]) -> int:
 def failures(engine: Engine) -> list[dict]:
     """Files an import could not load, newest last."""
     f = m.Failure
-    return rows(engine, select(f.path, f.reason, f.failed_at).order_by(f.failed_at, f.id))
+    return rows(engine, select(f.path, f.reason, f.sha256, f.failed_at).order_by(f.failed_at, f.id))
 
 
 def documents_named(engine: Engine, key: str) -> list[dict]:
@@ -284,7 +312,8 @@ def documents_named(engine: Engine, key: str) -> list[dict]:
     match = d.source_path == key
     if re.fullmatch(r"[0-9a-fA-F]{4,64}", key):
         match = or_(match, d.sha256.startswith(key.lower(), autoescape=True))
-    stmt = select(d.id, d.source_path, d.sha256, d.association, d.plan_year).where(match).order_by(d.id)
+    stmt = select(d.id, d.source_path, d.source_path_bytes, d.sha256, d.association, d.plan_year,
+                  d.duplicate_of).where(match).order_by(d.id)
     return rows(engine, stmt)
 
 
