@@ -24,7 +24,7 @@ from extractor.parse import budget
 from extractor.store import query as store_query
 from extractor.store import batch, export
 from extractor.store.load import open_store
-from schemas import PlanDocument
+from schemas import Finding, PlanDocument
 
 DEFAULT_DB = "finsam.db"
 
@@ -38,18 +38,23 @@ def run(path: str | Path) -> PlanDocument:
     doc = load(path)
     blocks = layout.segment(doc)
     tables = budget.parse_tables(doc, blocks)
-    if not tables:
+    meta = metadata.extract(doc)
+    if not tables and not metadata.is_plan(doc.text, meta):
         raise NotAPlan(path)
     plan = PlanDocument(source=doc.source, budget_tables=tables, text=doc.text)
     plan.findings = audit.audit(tables)
-    meta = metadata.extract(doc)
+    if not tables:
+        plan.findings.append(Finding(
+            kind="no_budget_table", severity="info",
+            message="no budget table in this document (the budget may be an attachment, an image or another "
+                    "document): metadata, goals and projects only"))
     plan.association, plan.association_aliases = meta.association, meta.aliases
     plan.plan_year, plan.budget_years, plan.members = meta.plan_year, meta.budget_years, meta.members
     plan.org_number, plan.adopted = meta.org_number, meta.adopted
     tree = section_tree.build(doc, blocks)
     plan.sections = section_tree.to_sections(doc, tree)
     start = metadata.content_start(doc.text)
-    plan.projects = projects.extract(doc, tree, start, meta.places)
+    plan.projects = projects.extract(doc, tree, start, meta.places, meta.plan_year)
     plan.goals = goals.extract(doc, tree, plan.projects, start)
     goals.attach(plan.goals, plan.projects)
     projects.link_budget_rows(plan.projects, tables)

@@ -29,14 +29,30 @@ from extractor.document import Document
 from extractor.layout import NUMBERED_HEADING, TOC_HEADINGS, Block, heading_kind
 from schemas import Section
 
-# Labels of project/goal fields: a lone line with one of these (with or without a colon,
-# or followed by one qualifier word: "Målgrupp individnivå") is a field label.
-FIELD_LABELS = (
-    "huvudman", "huvudmän", "projektägare", "ägare", "intressenter", "ort", "projektperiod", "projekttid",
-    "projektid", "period", "finansiering", "kostnad", "kostnader", "syfte", "mål", "målsättning",
-    "målsättningar", "målgrupp", "målgrupper", "bakgrund", "sammanfattning", "kontaktperson", "kontakt",
-    "aktualiseras genom", "indikator", "indikatorer", "effektmål", "projektledare", "deltagare",
-)
+# Labels of project/goal fields and the project attribute each one fills (None: a field that is
+# no project attribute). A lone line with one of these (with or without a colon, or followed by
+# one qualifier word: "Målgrupp individnivå") is a field label.
+FIELD_LABELS: dict[str, Optional[str]] = {
+    "huvudman": "owner", "huvudmän": "owner", "projektägare": "owner", "ägare": "owner", "anordnare": "owner",
+    "intressenter": "stakeholders", "samverkansparter": "stakeholders", "samverkanspartner": "stakeholders",
+    "samarbetsparter": "stakeholders",
+    "ort": "place",
+    "projektperiod": "period", "projekttid": "period", "projektid": "period", "period": "period",
+    "tidsperiod": "period", "insatsperiod": "period",
+    "finansiering": "amount", "kostnad": "amount", "beviljade medel": "amount",
+    "beviljat belopp": "amount",
+    "syfte": "purpose", "målgrupp": "target_group", "målgrupper": "target_group",
+    "kontaktperson": "contact", "kontakt": "contact",
+    "projektmål": "goals", "mål": None, "målsättning": None, "målsättningar": None, "effektmål": None,
+    "bakgrund": None, "sammanfattning": None, "aktualiseras genom": None, "indikator": None, "indikatorer": None,
+    "projektledare": None, "deltagare": None,
+}
+# Amount labels that are fields only with a year or a colon ("Budget 2022:", "Medel 2017  3 900 tkr",
+# "Beviljat för 2012:"); alone they are headings ("Budget").
+YEAR_FIELD_LABELS: dict[str, str] = {
+    "budget": "amount", "medel": "amount", "beviljat": "amount", "beviljade medel": "amount", "belopp": "amount",
+    "kostnad": "amount", "finansiering": "amount", "bidrag": "amount",
+}
 PROSE_WORDS = 8  # a block with at least this many words is prose
 
 

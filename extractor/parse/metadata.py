@@ -180,6 +180,16 @@ def adoption(text: str, start: int) -> tuple[Optional[date], Optional[tuple[int,
     return None, None
 
 
+PLAN_SIGNAL = re.compile(r"\b(?:verksamhetsplan\w*|budget\w*|flerårsplan\w*|verksamhetsår)\b", re.I)
+
+
+def is_plan(text: str, meta: Metadata) -> bool:
+    """A plan names its association and speaks of a plan or a budget: a document without a budget
+    table (the budget attached as an image or another file) is still a plan; an article, minutes or
+    a municipality's own budget is not."""
+    return meta.association is not None and bool(PLAN_SIGNAL.search(text, content_start(text)))
+
+
 def extract(doc: Document) -> Metadata:
     text = doc.text
     start = content_start(text)

@@ -48,13 +48,18 @@ MONTHS: dict[str, int] = {
     "okt": 10, "nov": 11, "dec": 12,
 }
 
+# Words that open a period with no stated end: "fr.o.m. 2021-09-01", "från och med 1 mars 2021"
+FROM_WORDS = ("fr.o.m.", "fr.o.m", "fr o m", "from", "från och med", "från")
+# Unit spellings in prose that numbers.UNITS does not hold, and the unit they mean
+UNIT_ALIASES: dict[str, str] = {"ksek": "tkr", "tkr.": "tkr", "mkr.": "mkr"}
+
 STATE_MEMBERS = ("försäkringskassan", "arbetsförmedlingen")
 REGION_WORDS = ("Region", "Landstinget", "Regionen")
 _CAP = r"^[A-ZÅÄÖ][\wåäöéÅÄÖ-]*$"
 _NUM_GROUP_HEAD = r"^[-−–]?\d{1,3}(?:,\d+)?$"
 _NUM_GROUP = r"^\d{3}(?:,\d+)?$"
 _NUM_PLAIN = r"^[-−–]?\d+(?:,\d+)?$"
-_UNIT_WORDS = sorted({w for u in numbers.UNITS for w in [u.rstrip(".")] if " " not in w and w != ":-"})
+_UNIT_WORDS = sorted({w for u in list(numbers.UNITS) + list(UNIT_ALIASES) for w in [u.rstrip(".")] if " " not in w and w != ":-"})
 
 # EntityRuler patterns: (label, id, token pattern). Ids on MEMBER tell the member kind.
 PATTERNS: list[tuple[str, str, list[dict]]] = [
@@ -196,6 +201,9 @@ def amount_of(raw: str, default_unit: str = "kr") -> Optional[float]:
         return None
     unit = m.group("unit").strip().rstrip(".,;").strip()
     unit = re.sub(r"\s+", " ", unit)
+    first = unit.split(" ")[0].lower() if unit else ""
+    if first in UNIT_ALIASES:
+        unit = UNIT_ALIASES[first]
     factor = numbers.unit_factor(unit) if unit else None
     if factor is None:
         unit_m = numbers.UNIT_RE.search(unit)
@@ -270,3 +278,51 @@ def date_ranges(text: str) -> list[Found]:
 
 def sentences(text: str) -> list[Found]:
     return [Found(s.text, s.start_char, s.end_char, "sentence") for s in analyse(text).sents]
+
+
+_MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
+_DAY_DATE = rf"\d{{1,2}}\s+(?:{_MONTH_ALT})\.?\s+(?:19|20)\d{{2}}"
+_ISO_DATE = r"(?:19|20)\d{2}-\d{2}-\d{2}|(?:19|20)\d{6}"
+
+
+def _month_year(n: int) -> str:
+    return rf"(?P<m{n}>{_MONTH_ALT})\.?\s+(?P<y{n}>(?:19|20)\d{{2}})"
+
+
+
+_JOIN = r"\s*(?:[-–—]|t\.?\s?o\.?\s?m\.?|till och med|till)\s*"
+MONTH_RANGE = re.compile(rf"(?<![\w\d])(?:{_month_year(1)}){_JOIN}(?:{_month_year(2)})(?!\w)", re.I)
+_FROM_ALT = "|".join(re.escape(w).replace("\\ ", r"\s*") for w in sorted(FROM_WORDS, key=len, reverse=True))
+OPEN_START = re.compile(rf"(?<!\w)(?:{_FROM_ALT})\s*(?:den\s+)?(?P<date>{_DAY_DATE}|{_ISO_DATE})", re.I)
+ANY_DATE = re.compile(rf"(?<![\d-])(?:{_DAY_DATE}|{_ISO_DATE})(?![\d])", re.I)
+DAY_RANGE = re.compile(rf"(?<![\d-])(?P<a>{_DAY_DATE}|{_ISO_DATE}){_JOIN}(?P<b>{_DAY_DATE}|{_ISO_DATE})(?!\d)", re.I)
+
+
+def _month_end(year: int, month: int) -> date:
+    nxt = date(year + (month == 12), month % 12 + 1, 1)
+    return date.fromordinal(nxt.toordinal() - 1)
+
+
+def period_of(text: str) -> Optional[Found]:
+    """The first period stated in ``text`` -> Found(value=(start, end)); end is None when the
+    period is open ("fr.o.m. 2021-09-01"). Day dates in every form ``date_ranges`` reads, month
+    ranges ("jan 2022–dec 2023", "januari 2013 – december 2015": first to last day), open starts.
+    A season or a bare year ("hösten 2022", "2017") states no exact date and gives None."""
+    found = [f for f in date_ranges(text)]
+    r = DAY_RANGE.search(text)
+    if r:
+        a, b = parse_date(r.group("a")), parse_date(r.group("b"))
+        if a and b and a <= b:
+            found.append(Found(r.group(0), r.start(), r.end(), "range", (a, b)))
+    m = MONTH_RANGE.search(text)
+    if m:
+        a = date(int(m.group("y1")), MONTHS[m.group("m1").lower()], 1)
+        b = _month_end(int(m.group("y2")), MONTHS[m.group("m2").lower()])
+        if a <= b:
+            found.append(Found(m.group(0), m.start(), m.end(), "range", (a, b)))
+    o = OPEN_START.search(text)
+    if o:
+        d = parse_date(o.group("date"))
+        if d:
+            found.append(Found(o.group(0), o.start(), o.end(), "from", (d, None)))
+    return min(found, key=lambda f: f.start) if found else None

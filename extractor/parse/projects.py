@@ -22,22 +22,13 @@ from typing import Optional
 from extractor.document import Document
 from extractor.layout import Block, cells_of
 from extractor.parse import nlp, numbers
-from extractor.sections import Node, Tree, field_label
+from extractor.sections import FIELD_LABELS, YEAR_FIELD_LABELS, Node, Tree, field_label
 from schemas import BudgetTable, Project
 
 CONTAINER_PROJECT = re.compile(r"projekt|verksamhet|insats|aktivitet", re.I)
 CONTAINER_GRANT = re.compile(r"beslut|bevilja|finansier", re.I)
-# field label -> Project attribute
-FIELD_ROLES: dict[str, str] = {
-    "huvudman": "owner", "projektägare": "owner", "ägare": "owner",
-    "intressenter": "stakeholders",
-    "ort": "place",
-    "projektperiod": "period", "projekttid": "period", "projektid": "period", "period": "period",
-    "finansiering": "amount", "kostnad": "amount",
-    "målgrupp": "target_group",
-    "syfte": "purpose",
-    "kontaktperson": "contact", "kontakt": "contact",
-}
+# field label -> Project attribute (the one table of field labels is sections.FIELD_LABELS)
+FIELD_ROLES: dict[str, str] = {label: role for label, role in FIELD_LABELS.items() if role and role != "goals"}
 INLINE_FIELD = re.compile(r"^(?P<label>[A-ZÅÄÖ][a-zåäö]+)\s*:\s*(?P<value>\S.*)$", re.S)
 PROJECT_CUE = re.compile(r"\b(?:projekt\w*|förstudie\w*|verksamhet\w*|insats\w*|delprojekt\w*)\b", re.I)
 OWNER_PHRASE = re.compile(r"\b(?:ägs|drivs)\s+av\s+(?P<owner>[A-ZÅÄÖ][\wåäöÅÄÖ-]*(?:\s+[A-ZÅÄÖ]?[\wåäöÅÄÖ-]+){0,3}?)(?=\s+(?:och|som|i|med)\b|[.,;])")
@@ -305,21 +296,56 @@ def _trim(doc: Document, end: int) -> int:
     return end
 
 
-def extract(doc: Document, tree: Tree, content_start: int = 0, places: Optional[list[str]] = None) -> list[Project]:
+def _keys(name: str) -> set[str]:
+    return {k for k in (name_key(name), name_key(re.sub(r"\([^)]*\)", " ", name))) if k}
+
+
+MERGED_FIELDS = ("owner", "place", "start", "end", "amount_sek", "amount_raw", "amount_kind", "target_group",
+                 "purpose", "contact")
+
+
+def merge(found: list[Project]) -> list[Project]:
+    """One project per name: the first reading found stays, later readings (an insats table, a budget
+    row) fill the fields it lacks."""
+    out: list[Project] = []
+    for p in found:
+        same = next((q for q in out if _keys(q.name) & _keys(p.name)), None)
+        if same is None:
+            out.append(p)
+            continue
+        for f in MERGED_FIELDS:
+            if getattr(same, f) in (None, "", []) and getattr(p, f) not in (None, "", []):
+                if f == "end" and same.start is not None:
+                    continue
+                setattr(same, f, getattr(p, f))
+        if not same.stakeholders and p.stakeholders:
+            same.stakeholders = p.stakeholders
+        for g in p.guessed:
+            if g not in same.guessed and getattr(same, {"amount": "amount_sek", "period": "start"}.get(g, g)) == \
+                    getattr(p, {"amount": "amount_sek", "period": "start"}.get(g, g)):
+                same.guessed.append(g)
+    return sorted(out, key=lambda p: p.span.start)
+
+
+def extract(doc: Document, tree: Tree, content_start: int = 0, places: Optional[list[str]] = None,
+            year: Optional[int] = None) -> list[Project]:
     projects: list[Project] = []
     for c in containers(tree):
         if c.start < content_start:
             continue
         found = from_numbered(doc, c) or from_titles(doc, c) or from_bold(doc, c) or from_list_items(doc, c)
+        for p in found:
+            p.layout = p.layout or "fields"
         projects.extend(found)
-    projects.extend(from_run_in(doc, content_start, places or []))
-    seen, out = set(), []
-    for p in sorted(projects, key=lambda p: p.span.start):
-        key = name_key(p.name)
-        if key and key not in seen:
-            seen.add(key)
-            out.append(p)
-    return out
+    run_in = from_run_in(doc, content_start, places or [])
+    for p in run_in:
+        p.layout = "run_in"
+    projects.extend(run_in)
+    projects.sort(key=lambda p: p.span.start)
+    projects.extend(from_fields(doc, tree, content_start, year))
+    projects.extend(from_bullets(doc, tree, content_start, year))
+    projects.extend(from_funded_list(doc, tree, content_start, year))
+    return merge([p for p in projects if name_key(p.name)])
 
 
 # -- budget rows ----------------------------------------------------------------------------
@@ -386,3 +412,367 @@ def amounts_from_budget(projects: list[Project], tables: list[BudgetTable], year
         if raws:
             p.amount_sek = int(total) if float(total).is_integer() else total
             p.amount_raw = "; ".join(raws)
+
+
+# -- every layout: field records, bullets, run-in lists, insats tables, prose ------------------
+
+_YEAR = r"(?:19|20)\d{2}"
+
+
+def _alternation(labels) -> str:
+    return "|".join(sorted({re.escape(label).replace(r"\ ", r"[ \t]+") for label in labels}, key=len, reverse=True))
+
+
+# "Huvudman: X", "Budget 2022: X", "Beviljat för 2012: X", "Huvudman      X" (aligned), "Huvudman:\nX"
+FIELD_RE = re.compile(
+    rf"(?<![\wåäöÅÄÖ-])(?:(?P<ylabel>{_alternation(YEAR_FIELD_LABELS)})(?:[ \t]+(?:för[ \t]+)?(?:år[ \t]+)?(?P<year>{_YEAR}))?"
+    rf"|(?P<plabel>{_alternation(FIELD_LABELS)}))"
+    rf"(?P<sep>[ \t]*:|[ \t]{{2,}}(?=\S)|[ \t]*(?=\n))", re.I)
+PARAGRAPH_END = re.compile(r"\n[ \t]*\n")
+SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+SECTION_NUMBER = re.compile(r"(?:^|\s)\d{1,2}(?:\.\d{1,2})+\.?\s+(?=[A-ZÅÄÖ])")
+NOT_DECIDED = re.compile(
+    r"\b(?:ej|inte|icke)\s+(?:ännu\s+)?beslutad\w*|\bunder\s+beredning\b|\bbereds\b|\bplanerad\w*\s+(?:insats|projekt|ansökan)\w*"
+    r"|\bansökan\s+om\b|\bansökningar\b", re.I)
+CONTAINER_TITLE = re.compile(r"^(?:\d[\d.]*\s*)?(?:[\wåäö]+\s+)?(?:insatser|projekt|verksamheter|aktiviteter)\b", re.I)
+TOTAL_WORDS = re.compile(r"\b(?:totalt|sammanlagt|hela\s+(?:projekt)?(?:tiden|perioden)|för\s+perioden|under\s+perioden)\b", re.I)
+MARKUP = re.compile(r"\*\*|__|^#+\s*|\s*#+$")
+ITEM_BULLET = re.compile(r"^(?P<indent>[ \t]*)(?:[•▪◦·*✓]|[-–](?=\s))[ \t]+")
+PART_SPLIT = re.compile(r"[ \t]+[–—-][ \t]+")
+ORG_WORDS = re.compile(r"kommun|stad|region|landsting|försäkringskassa|arbetsförmedling|samordningsförbund|förvaltning"
+                       r"|\bAB\b|förening|stiftelse|universitet|högskola|vårdcentral|psykiatri|primärvård", re.I)
+OWNER_SENTENCE = re.compile(
+    r"\b(?:(?:drivs|ägs|bedrivs|leds|genomförs)\s+av|(?:huvudman|projektägare)\s+(?:för\s+\w+\s+)?(?:är|blir))\s+"
+    r"(?P<owner>[A-ZÅÄÖ][\wåäöÅÄÖ-]*(?:,?\s+(?:[A-ZÅÄÖ][\wåäöÅÄÖ-]*|i|läns|och\s+(?=[A-ZÅÄÖ])))*)")
+FUNDING_VERB = re.compile(r"\b(?:finansier\w*|bevilja\w*|bidrar|bidra|avsätt\w*|budgeter\w*|tilldela\w*|medel)\b", re.I)
+
+
+def _valid_field(text: str, m: re.Match) -> Optional[str]:
+    """The role of a field label match, or None when it is no field here."""
+    raw = m.group("ylabel") or m.group("plabel")
+    label = re.sub(r"\s+", " ", raw.lower())
+    if not raw[0].isupper():
+        return None
+    role = FIELD_LABELS.get(label) if label in FIELD_LABELS else None
+    year_role = YEAR_FIELD_LABELS.get(label)
+    colon = ":" in m.group("sep")
+    if role is None and label not in FIELD_LABELS:
+        if not year_role or not (m.group("year") or colon):
+            return None
+        role = year_role
+    elif m.group("year") and year_role:
+        role = year_role
+    if role is None:
+        return "other"
+    if not colon:
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if text[line_start:m.start()].strip():
+            return None  # aligned or lone labels stand at the start of their line
+    return role
+
+
+def _field_matches(text: str, start: int) -> list[tuple[re.Match, str]]:
+    out = []
+    for m in FIELD_RE.finditer(text, start):
+        role = _valid_field(text, m)
+        if role:
+            out.append((m, role))
+    return out
+
+
+def _clean_head(text: str) -> str:
+    t = re.sub(r"\s+", " ", MARKUP.sub("", text.strip())).strip()
+    t = MARKUP.sub("", t).strip()
+    t = re.sub(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+", "", t)
+    t = re.sub(r"^(?:insats|projekt|delprojekt)\s+\d+\s*[:.–-]\s*", "", t, flags=re.I)
+    return t.strip(" :–-")
+
+
+def _heading_like(line: str) -> bool:
+    t = _clean_head(line)
+    return bool(t) and len(t.split()) <= 14 and not t.endswith((".", ",", ";", ":")) and t[0].isupper() \
+        and "\t" not in line and not FIELD_RE.match(t + ":")
+
+
+def _head_of(doc: Document, tree: Tree, a: int) -> Optional[tuple[str, int]]:
+    """The name a record of fields starting at ``a`` belongs to, and where it stands."""
+    text = doc.text
+    line_start = text.rfind("\n", 0, a) + 1
+    before = text[line_start:a]
+    if before.strip():  # run-in: "6.1 Ungdomslotsen Angered Huvudman: ..."
+        cut = 0
+        for m in SENTENCE_END.finditer(before):
+            cut = m.end()
+        for m in SECTION_NUMBER.finditer(before, cut):
+            cut = m.end()
+        name = _clean_head(before[cut:])
+        if name and len(name.split()) <= 14 and name[0].isupper():
+            return name, line_start + cut + (len(before[cut:]) - len(before[cut:].lstrip()))
+        return None
+    # the nearest line above
+    pos = line_start - 1
+    for _ in range(4):
+        if pos <= 0:
+            break
+        ls = text.rfind("\n", 0, pos) + 1
+        line = text[ls:pos]
+        pos = ls - 1
+        if not line.strip():
+            continue
+        if _heading_like(line) and not CONTAINER_TITLE.match(_clean_head(line)):
+            return _clean_head(line), ls + len(line) - len(line.lstrip())
+        break
+    node = tree.node_at(a)
+    while node is not None and node.kind == "field":
+        node = node.parent
+    if node is not None and node.kind in ("numbered", "title", "upper") and not CONTAINER_TITLE.match(node.title):
+        return _clean_head(node.title), node.start
+    return None
+
+
+def _first_line(value: str) -> str:
+    v = value.strip()
+    v = v.split("\n")[0]
+    m = SENTENCE_END.search(v)
+    if m and not re.match(r"\d", v[m.end():].strip()[:1] or "x"):
+        v = v[: m.start()]
+    return re.sub(r"\s+", " ", MARKUP.sub("", v)).strip(" .,;")
+
+
+def _amount_of_value(value: str, label_year: Optional[int], year: Optional[int]) -> Optional[tuple[float, str, str]]:
+    """(kronor, raw, kind) from a field value: 'X kr för hela projekttiden, varav Y kr under 2022' is Y
+    for a 2022 plan; 'X kr totalt för projekttiden' is a total."""
+    v = value.strip()
+    first = re.split(r"\n[ \t]*\n", v)[0]
+    sent = SENTENCE_END.search(first)
+    clause = first[: sent.start()] if sent else first
+    monies = nlp.money_in(clause)
+    if not monies:
+        return None
+    if year is not None:
+        for f in monies:
+            before, after = clause[max(0, f.start - 15):f.start], clause[f.end:f.end + 30]
+            if re.search(r"varav|därav|av\s+dessa", before, re.I) and re.search(rf"\b{year}\b", after):
+                return f.value, f.text, "year"
+    f = monies[0]
+    total = bool(TOTAL_WORDS.search(clause)) and not label_year
+    return f.value, f.text, "total" if total else "year"
+
+
+def _set_amount(p: Project, found: Optional[tuple[float, str, str]]) -> None:
+    if found and p.amount_sek is None:
+        p.amount_sek, p.amount_raw, p.amount_kind = found
+
+
+def _set_period(p: Project, value: str) -> None:
+    if p.start or p.end:
+        return
+    f = nlp.period_of(value)
+    if f:
+        p.start, p.end = f.value
+
+
+def _fill(p: Project, role: str, value: str, label_year: Optional[int], year: Optional[int]) -> None:
+    if role == "owner" and not p.owner:
+        p.owner = _first_line(value) or None
+    elif role == "stakeholders" and not p.stakeholders:
+        p.stakeholders = [s.strip(" .") for s in re.split(r",\s*|\s+och\s+|\s+samt\s+", _first_line(value)) if s.strip(" .")]
+    elif role == "place" and not p.place:
+        p.place = _first_line(value) or None
+    elif role == "period":
+        _set_period(p, value)
+    elif role == "amount":
+        _set_amount(p, _amount_of_value(value, label_year, year))
+    elif role in ("target_group", "purpose") and not getattr(p, role):
+        text = re.sub(r"\s+", " ", re.split(r"\n[ \t]*\n", value.strip())[0]).strip()
+        setattr(p, role, text or None)
+    elif role == "contact" and not p.contact:
+        p.contact = _first_line(value) or None
+
+
+def _excluded(doc: Document, tree: Tree, offset: int, text: str) -> bool:
+    """Applications not yet decided, or anything under a heading that says so."""
+    if NOT_DECIDED.search(text):
+        return True
+    node = tree.node_at(offset)
+    return any(NOT_DECIDED.search(n.title) for n in (node.chain() if node else []))
+
+
+def from_fields(doc: Document, tree: Tree, start: int, year: Optional[int]) -> list[Project]:
+    """A name (numbered heading, title line, bold line, or run-in before the first label) followed by
+    field lines: one field a line, a label and its value on separate lines, aligned in columns, or
+    several fields in one sentence ("Huvudman: X. Projekttid: Y. Budget 2021: Z.")."""
+    text = doc.text
+    matches = _field_matches(text, start)
+    records: list[list[tuple[re.Match, str, str]]] = []
+    prev_end = None
+    for i, (m, role) in enumerate(matches):
+        nxt = matches[i + 1][0].start() if i + 1 < len(matches) else len(text)
+        vstart = m.end()
+        if m.group("sep").strip() == "" and text[vstart:vstart + 1] in ("\n", ""):
+            vstart += 1
+        para = PARAGRAPH_END.search(text, vstart if text[vstart:vstart + 1] != "\n" else vstart + 1)
+        vend = min(nxt, para.start() if para else len(text))
+        value = text[vstart:vend]
+        gap = text[prev_end:m.start()] if prev_end is not None else "x"
+        roles = {r for _, r, _ in records[-1]} if records else set()
+        if not records or gap.strip() or (role in roles and role != "other"):
+            records.append([])
+        records[-1].append((m, role, value))
+        prev_end = vend
+    out = []
+    heads: list[int] = []
+    for rec in records:
+        roles = {r for _, r, v in rec if v.strip()}
+        core = roles & {"owner", "period", "amount"}
+        if not ("owner" in core or len(core) >= 2):
+            continue
+        head = _head_of(doc, tree, rec[0][0].start())
+        if head is None:
+            continue
+        name, head_start = head
+        if field_label(name + ":") in FIELD_LABELS or len(name) < 2:
+            continue
+        values = " ".join(v for _, _, v in rec)
+        if _excluded(doc, tree, head_start, name + " " + values[:300]):
+            continue
+        p = Project(name=name, span=doc.span(head_start, head_start + len(name)), layout="fields")
+        for m, role, value in rec:
+            if role != "other":
+                _fill(p, role, value, int(m.group("year")) if m.group("year") else None, year)
+        last = rec[-1]
+        p.span = doc.span(head_start, _trim(doc, last[0].end() + len(last[2])))
+        out.append(p)
+        heads.append(head_start)
+    # a project's span runs to the next project's name, within its section
+    for i, p in enumerate(out):
+        node = tree.node_at(p.span.start)
+        while node is not None and node.kind == "field":
+            node = node.parent
+        end = node.end if node is not None and node.start <= p.span.start else p.span.end
+        if i + 1 < len(out):
+            end = min(end, out[i + 1].span.start) if end > p.span.start else out[i + 1].span.start
+        end = max(end, p.span.end)
+        if i + 1 < len(out):
+            end = min(end, out[i + 1].span.start)
+        p.span = doc.span(p.span.start, _trim(doc, end))
+    return out
+
+
+def _join_item(doc: Document, i: int) -> tuple[str, int, int]:
+    """A bullet line and its indented continuation lines."""
+    lines = doc.lines
+    first = lines[i]
+    m = ITEM_BULLET.match(first.text)
+    indent = len(m.group("indent"))
+    parts, end = [first.text[m.end():]], first.end
+    j = i + 1
+    while j < len(lines) and lines[j].text.strip() and not ITEM_BULLET.match(lines[j].text) \
+            and len(lines[j].text) - len(lines[j].text.lstrip()) > indent and "\t" not in lines[j].text:
+        parts.append(lines[j].text.strip())
+        end = lines[j].end
+        j += 1
+    return " ".join(p.strip() for p in parts), first.start + m.end(), end
+
+
+def _classify_parts(p: Project, parts: list[str], year: Optional[int]) -> None:
+    for part in parts:
+        money = nlp.money_in(part)
+        if money and p.amount_sek is None and len(part.split()) <= 8:
+            _set_amount(p, _amount_of_value(part, None, year))
+            continue
+        period = nlp.period_of(part)
+        if period and not (p.start or p.end):
+            p.start, p.end = period.value
+            continue
+        if not p.owner and part[:1].isupper() and not re.search(r"\d", part):
+            p.owner = part.strip(" .")
+
+
+def from_bullets(doc: Document, tree: Tree, start: int, year: Optional[int]) -> list[Project]:
+    """'• Name – owner – 450 tkr – 2022-01-01–2023-12-31': a list item whose dash-separated parts
+    are a name, an owner, an amount and a period."""
+    out = []
+    for i, line in enumerate(doc.lines):
+        if line.start < start or not ITEM_BULLET.match(line.text):
+            continue
+        item, a, b = _join_item(doc, i)
+        parts = [x.strip() for x in PART_SPLIT.split(item)]
+        if len(parts) < 3:
+            continue
+        name = _clean_head(parts[0])
+        if not name or len(name.split()) > 12 or not name[0].isupper() or _excluded(doc, tree, a, item):
+            continue
+        p = Project(name=name, span=doc.span(a, b), layout="bullets")
+        _classify_parts(p, parts[1:], year)
+        if p.amount_sek is None and p.start is None:
+            continue
+        if not p.owner or not ORG_WORDS.search(p.owner + " " + " ".join(parts[1:])):
+            if not p.owner:
+                continue
+        out.append(p)
+    return out
+
+
+FUNDED_LIST = re.compile(
+    r"följande(?:\s+[\wåäö-]+){0,2}?\s+(?:verksamheter|insatser|projekt|aktiviteter)\b[^:.\n]{0,80}:\s*", re.I)
+
+
+def _split_top(text: str) -> list[tuple[int, int]]:
+    """Items of 'A (x, 1,2 Mkr), B (y) och C' split at commas and 'och'/'samt' outside parentheses."""
+    out, depth, a, i = [], 0, 0, 0
+    while i < len(text):
+        c = text[i]
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            m = re.match(r",\s+|\s+(?:och|samt)\s+", text[i:])
+            if m and (c == "," or c.isspace()):
+                out.append((a, i))
+                a = i + m.end()
+                i = a
+                continue
+        i += 1
+    out.append((a, len(text)))
+    return [(x, y) for x, y in out if text[x:y].strip()]
+
+
+def from_funded_list(doc: Document, tree: Tree, start: int, year: Optional[int]) -> list[Project]:
+    """'Under 2019 finansierar förbundet följande insatser: A (Xköpings kommun, 1,2 Mkr), B (Region Y,
+    800 tkr) och C.' The sentence must say the activities are funded or granted."""
+    text = doc.text
+    out = []
+    for m in FUNDED_LIST.finditer(text, start):
+        sent_start = max(text.rfind(". ", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
+        lead = text[sent_start:m.end()]
+        if not FUNDING_VERB.search(lead) or NOT_DECIDED.search(lead):
+            continue
+        a = m.end()
+        para_end = text.find("\n", a)
+        para_end = len(text) if para_end < 0 else para_end
+        rest = text[a:para_end]
+        depth, end = 0, len(rest)
+        for i, c in enumerate(rest):
+            depth += c == "("
+            depth -= c == ")"
+            if depth == 0 and c in ".!?" and (i + 1 == len(rest) or rest[i + 1].isspace()):
+                end = i
+                break
+        body = rest[:end]
+        if "," not in body and "(" not in body:
+            continue  # names running together: from_run_in reads those
+        for x, y in _split_top(body):
+            item = body[x:y].strip()
+            im = re.match(r"^(?P<name>[^()]+?)\s*(?:\((?P<inner>[^()]*)\))?\s*$", item)
+            if not im or NOT_DECIDED.search(item):
+                continue
+            name = _clean_head(im.group("name"))
+            if not name or not name[0].isupper() or len(name.split()) > 12:
+                continue
+            p = Project(name=name, span=doc.span(a + x, a + x + len(item)), layout="run_in")
+            if im.group("inner"):
+                _classify_parts(p, [s.strip() for s in re.split(r",\s+", im.group("inner"))], year)
+            out.append(p)
+    return out
