@@ -436,6 +436,7 @@ NOT_DECIDED = re.compile(
     r"|\bansökan\s+om\b|\bansökningar\b", re.I)
 CONTAINER_TITLE = re.compile(r"^(?:\d[\d.]*\s*)?(?:[\wåäö]+\s+)?(?:insatser|projekt|verksamheter|aktiviteter)\b", re.I)
 TOTAL_WORDS = re.compile(r"\b(?:totalt|sammanlagt|hela\s+(?:projekt)?(?:tiden|perioden)|för\s+perioden|under\s+perioden)\b", re.I)
+TAIL_CHARS = 3000  # prose after a project's last field that still belongs to it, at most
 MARKUP = re.compile(r"\*\*|__|^#+\s*|\s*#+$")
 ITEM_BULLET = re.compile(r"^(?P<indent>[ \t]*)(?:[•▪◦·*✓]|[-–](?=\s))[ \t]+")
 PART_SPLIT = re.compile(r"[ \t]+[–—-][ \t]+")
@@ -481,9 +482,14 @@ def _field_matches(text: str, start: int) -> list[tuple[re.Match, str]]:
 
 
 def _clean_head(text: str) -> str:
+    """'5.1 **Projektet "På väg"**' -> 'På väg'; 'Insats 1: Navigatorcentrum' -> 'Navigatorcentrum'."""
     t = re.sub(r"\s+", " ", MARKUP.sub("", text.strip())).strip()
     t = MARKUP.sub("", t).strip()
     t = re.sub(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+", "", t)
+    q = re.fullmatch(r"(?:\w+\s+)?[\"”“]([^\"”“]+)[\"”“]", t)
+    if q:
+        t = q.group(1)
+    t = NAME_NOISE.sub("", t) if len(NAME_NOISE.sub("", t).split()) >= 1 and NAME_NOISE.match(t) else t
     t = re.sub(r"^(?:insats|projekt|delprojekt)\s+\d+\s*[:.–-]\s*", "", t, flags=re.I)
     return t.strip(" :–-")
 
@@ -644,18 +650,13 @@ def from_fields(doc: Document, tree: Tree, start: int, year: Optional[int]) -> l
         p.span = doc.span(head_start, _trim(doc, last[0].end() + len(last[2])))
         out.append(p)
         heads.append(head_start)
-    # a project's span runs to the next project's name, within its section
+    # a project's span runs to the next heading that is not a field, or the next project's name
+    heads_after = sorted(n.start for n in tree.walk() if n.kind != "field")
     for i, p in enumerate(out):
-        node = tree.node_at(p.span.start)
-        while node is not None and node.kind == "field":
-            node = node.parent
-        end = node.end if node is not None and node.start <= p.span.start else p.span.end
-        if i + 1 < len(out):
-            end = min(end, out[i + 1].span.start) if end > p.span.start else out[i + 1].span.start
-        end = max(end, p.span.end)
-        if i + 1 < len(out):
-            end = min(end, out[i + 1].span.start)
-        p.span = doc.span(p.span.start, _trim(doc, end))
+        limit = out[i + 1].span.start if i + 1 < len(out) else len(text)
+        end = next((h for h in heads_after if h > p.span.start), len(text))
+        end = max(min(end, limit, p.span.end + TAIL_CHARS), p.span.end)
+        p.span = doc.span(p.span.start, _trim(doc, min(end, limit)))
     return out
 
 
