@@ -28,14 +28,17 @@ PLACE_ALIASES: dict[str, str] = {
     "lund": "Lund",
 }
 DIRECTION_WORDS = ("Norra", "Södra", "Västra", "Östra", "Mellersta", "Nordvästra", "Sydvästra", "Nordöstra", "Sydöstra")
-NOT_PLACES = {"verksamhetsplan", "verksamhetsplanen", "varje", "detta", "denna", "ett", "en", "vårt", "samtliga", "alla",
+NOT_PLACES = {"dnr", "innehåll", "tabell", "sida", "förbundets", "styrelsen", "transkript", "protokoll", "årsredovisning",
+              "delårsrapport", "plan", "flerårsplan", "antagen", "fastställd", "verksamhetsplan", "verksamhetsplanen", "varje", "detta", "denna", "ett", "en", "vårt", "samtliga", "alla",
               "finsam", "respektive", "budget", "styrelsen", "förbundet", "nationella"}
 TRANSCRIPT_MARK = re.compile(r"^\s*Transkript:\s*$", re.M)
 _DIR = "|".join(DIRECTION_WORDS)
 _WORD = r"[A-ZÅÄÖ][\wåäöÅÄÖé-]*"
 NAME_PATTERNS = (
     # "Samordningsförbundet Sydnärke", "Samordningsförbundet i Trelleborg", "Samordningsförbundet Södra Dalarna"
-    re.compile(rf"\bSamordningsförbund(?:et)?[ \t]+(?:i[ \t]+)?(?P<place>(?:(?:{_DIR})[ \t]+)?{_WORD})"),
+    # "Samordningsförbundet Göteborg Nordost", "Samordningsförbundet Mitt i Dalarna", "... Trollhättan Lilla Edet Grästorp"
+    re.compile(rf"\b(?:Samordningsförbund(?:et)?|SAMORDNINGSFÖRBUNDET)[ \t]+(?:i[ \t]+)?"
+               rf"(?P<place>(?:(?:{_DIR})[ \t]+)?{_WORD}(?:[ \t]+(?:i[ \t]+)?{_WORD}){{0,3}})"),
     # "Lunds Samordningsförbund", "Södra Dalarnas samordningsförbund"
     re.compile(rf"(?P<place>(?:(?:{_DIR})[ \t]+)?{_WORD})[ \t]+[Ss]amordningsförbund\b(?!et)", re.U),
     re.compile(rf"(?P<place>(?:(?:{_DIR.upper()})[ \t]+)?[A-ZÅÄÖ]{{3,}})[ \t]+SAMORDNINGSFÖRBUND\b(?!ET)"),
@@ -44,7 +47,7 @@ NAME_PATTERNS = (
 )
 OPENING_CHARS = 300  # a name this close to the content start is the title
 WEIGHTS = {"title": 5, "members": 3, "adoption": 3, "text": 1}
-MEMBER_CUES = ("medlem", "part", "huvudman", "samverka", "medlemsorganisation")
+MEMBER_CUES = ("medlem", "part", "huvudman", "samverka", "medlemsorganisation", "bilda")
 ADOPTION = re.compile(r"(?:fastställ|antag|beslutad|godkän)\w*\s+av\s+(?:förbunds)?styrelsen", re.I)
 PLAN_TITLE = re.compile(r"verksamhetsplan", re.I)
 YEAR = r"(?:19|20)\d{2}"
@@ -101,10 +104,18 @@ def association(text: str, start: int, members_span: Optional[tuple[int, int]], 
     for i, pat in enumerate(NAME_PATTERNS):
         for m in pat.finditer(body):
             raw_place = m.group("place")
-            if raw_place.split()[-1].lower() in NOT_PLACES:
+            words = raw_place.split()
+            cut = next((k for k, w in enumerate(words) if w.lower() in NOT_PLACES or (k and w.lower() == "i" and k == len(words) - 1)), None)
+            if cut is not None:
+                words = words[:cut]
+            while words and words[-1].lower() == "i":
+                words.pop()
+            if not words:
                 continue
+            kept = re.match(r"\S+(?:\s+\S+){%d}" % (len(words) - 1), m.group("place"))
+            raw_place = " ".join(words)
             key = place_key(raw_place, genitive=i in (1, 2))
-            a, b = start + m.start(), start + m.end()
+            a, b = start + m.start(), start + (m.end() if i else m.start("place") + kept.end())
             where = "text"
             if a - start < OPENING_CHARS:
                 where = "title"

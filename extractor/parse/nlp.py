@@ -55,7 +55,14 @@ UNIT_ALIASES: dict[str, str] = {"ksek": "tkr", "tkr.": "tkr", "mkr.": "mkr"}
 
 STATE_MEMBERS = ("försäkringskassan", "arbetsförmedlingen")
 REGION_WORDS = ("Region", "Landstinget", "Regionen")
+# "Västerbottens läns landsting"
+COUNTY_COUNCIL_WORDS = ("landsting", "landstinget")
+# Words for a municipality after its name: "Köpings kommun", "Göteborgs Stad", "Trollhättans stad"
+MUNICIPALITY_WORDS = ("kommun", "stad")
+# First words of two-word municipality names: "Lilla Edets kommun", "Upplands Väsby kommun"
+MUNICIPALITY_PREFIXES = ("Lilla", "Stora", "Upplands", "Östra", "Västra", "Norra", "Södra", "Övre", "Nedre")
 _CAP = r"^[A-ZÅÄÖ][\wåäöéÅÄÖ-]*$"
+_LINE_BREAK = {"IS_SPACE": True, "OP": "?"}  # a name wrapped over two lines
 _NUM_GROUP_HEAD = r"^[-−–]?\d{1,3}(?:,\d+)?$"
 _NUM_GROUP = r"^\d{3}(?:,\d+)?$"
 _NUM_PLAIN = r"^[-−–]?\d+(?:,\d+)?$"
@@ -66,7 +73,15 @@ PATTERNS: list[tuple[str, str, list[dict]]] = [
     ("MEMBER", "state", [{"LOWER": {"IN": list(STATE_MEMBERS)}}]),
     ("MEMBER", "region", [{"LOWER": "västra"}, {"LOWER": "götalandsregionen"}]),
     ("MEMBER", "region", [{"TEXT": {"IN": list(REGION_WORDS)}}, {"TEXT": {"REGEX": _CAP}}, {"LOWER": "län", "OP": "?"}]),
-    ("MEMBER", "municipality", [{"TEXT": {"REGEX": _CAP}}, {"LOWER": "kommun"}]),
+    ("MEMBER", "region", [{"TEXT": {"REGEX": _CAP}}, _LINE_BREAK, {"LOWER": "läns"}, _LINE_BREAK,
+                          {"LOWER": {"IN": list(COUNTY_COUNCIL_WORDS)}}]),
+    ("MEMBER", "municipality", [{"TEXT": {"IN": list(MUNICIPALITY_PREFIXES)}}, _LINE_BREAK, {"TEXT": {"REGEX": _CAP}},
+                                _LINE_BREAK, {"LOWER": {"IN": list(MUNICIPALITY_WORDS)}}]),
+    ("MEMBER", "municipality", [{"TEXT": {"REGEX": _CAP}}, _LINE_BREAK, {"LOWER": {"IN": list(MUNICIPALITY_WORDS)}}]),
+    # "Linköpings, Åtvidabergs och Kinda kommuner": several municipalities, named as written
+    ("MEMBER", "municipality_list", [
+        {"TEXT": {"REGEX": _CAP}}, {"TEXT": {"REGEX": r"^(?:,|och|samt|[A-ZÅÄÖ][\wåäöÅÄÖ-]*)$"}, "OP": "*"},
+        {"LOWER": {"IN": ["och", "samt"]}}, {"TEXT": {"REGEX": _CAP}}, {"LOWER": "kommuner"}]),
     # "kommunerna Askersund, Hallsberg, Kumla och Laxå": several municipalities in one entity
     ("MEMBER", "municipalities", [
         {"LOWER": "kommunerna"}, {"TEXT": {"REGEX": _CAP}},
@@ -170,12 +185,39 @@ def members_in(text: str) -> list[Found]:
                 start = ent.start_char + len(ent.text) - len(body) + m.start()
                 out.append(Found(municipality_name(m.group(0)), start, start + len(m.group(0)), "municipality"))
             continue
-        name = ent.text
+        if kind == "municipality_list":
+            out.extend(_municipality_list(text, ent.start_char, ent.end_char))
+            continue
+        name = re.sub(r"\s+", " ", ent.text)
         if kind == "state":
             name = name[0].upper() + name[1:].lower()
         if kind == "region" and name.startswith("Regionen"):
             continue
         out.append(Found(name, ent.start_char, ent.end_char, kind))
+    return out
+
+
+def _municipality_list(text: str, a: int, b: int) -> list[Found]:
+    """'Försäkringskassan, Region X samt Essunga, Grästorps och Vara kommuner': the municipalities
+    are the one-word names before 'kommuner' (each 'X kommun' as written); the members named
+    before them are read on their own."""
+    body = text[a:b].rsplit(None, 1)[0]  # without "kommuner"
+    names: list[re.Match] = []
+    head_end = 0
+    for m in reversed([m for m in re.finditer(r"(?:^|,\s*|\s+(?:och|samt)\s+)(?P<name>[^,]+?)(?=\s*,|\s+(?:och|samt)\s+|$)", body)]):
+        words = m.group("name").split()
+        ok = len(words) == 1 or (len(words) == 2 and words[0] in MUNICIPALITY_PREFIXES)
+        if not ok or m.group("name").lower() in STATE_MEMBERS or words[0] in REGION_WORDS:
+            head_end = m.end()
+            break
+        names.append(m)
+        if re.match(r"\s+samt\s+", m.group(0)):
+            head_end = m.start()
+            break
+    out = [Found(f"{m.group('name')} kommun", a + m.start("name"), a + m.end("name"), "municipality")
+           for m in reversed(names)]
+    if head_end:
+        out = [Found(f.text, f.start + a, f.end + a, f.kind) for f in members_in(body[:head_end])] + out
     return out
 
 
