@@ -343,6 +343,7 @@ def extract(doc: Document, tree: Tree, content_start: int = 0, places: Optional[
     projects.extend(run_in)
     projects.sort(key=lambda p: p.span.start)
     projects.extend(from_fields(doc, tree, content_start, year))
+    projects.extend(from_insats_tables(doc, tree, content_start, year))
     projects.extend(from_bullets(doc, tree, content_start, year))
     projects.extend(from_funded_list(doc, tree, content_start, year))
     return merge([p for p in projects if name_key(p.name)])
@@ -776,4 +777,111 @@ def from_funded_list(doc: Document, tree: Tree, start: int, year: Optional[int])
             if im.group("inner"):
                 _classify_parts(p, [s.strip() for s in re.split(r",\s+", im.group("inner"))], year)
             out.append(p)
+    return out
+
+
+TABLE_NAME_HEAD = re.compile(r"^(?:insats|insatser|projekt|verksamhet|verksamheter|aktivitet|aktiviteter)\b", re.I)
+TABLE_OWNER_HEAD = re.compile(r"^(?:huvudman|huvudmän|projektägare|ägare|utförare|anordnare)\b", re.I)
+TABLE_PERIOD_HEAD = re.compile(r"^(?:period|projekttid|projektperiod|tidsperiod|tid)\b", re.I)
+TABLE_AMOUNT_HEAD = re.compile(r"belopp|budget|beviljat|beviljade|medel|kostnad|bidrag|(?:19|20)\d{2}", re.I)
+TABLE_TOTAL_HEAD = re.compile(r"^(?:totalt|total|summa)\b", re.I)
+TOTAL_ROW = re.compile(r"^(?:summa|totalt|total|s:a)\b", re.I)
+
+
+def _split_cells(line: str) -> list[tuple[int, str]]:
+    """(offset in line, text) of the cells of one table line: tabs, '|' or runs of spaces."""
+    if "\t" in line:
+        out, pos = [], 0
+        for part in line.split("\t"):
+            out.append((pos + len(part) - len(part.lstrip()), part.strip()))
+            pos += len(part) + 1
+        return out
+    if line.strip().startswith("|"):
+        out, pos = [], 0
+        for part in line.split("|"):
+            out.append((pos + len(part) - len(part.lstrip()), MARKUP.sub("", part.strip()).strip()))
+            pos += len(part) + 1
+        return out[1:-1] if len(out) > 2 else out
+    return [(m.start(), m.group(0)) for m in re.finditer(r"\S(?:.*?\S)?(?=\s{2,}|$)", line)]
+
+
+def from_insats_tables(doc: Document, tree: Tree, start: int, year: Optional[int]) -> list[Project]:
+    """An insats table, 'Insats | Huvudman | Period | Belopp 2022': one project a row, with the owner,
+    period and amount of its cells. Tab, pipe and space-aligned tables; a cell wrapped onto the next
+    line (aligned under its column) continues its row."""
+    lines = doc.lines
+    out: list[Project] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.start < start:
+            i += 1
+            continue
+        head = _split_cells(line.text)
+        texts = [t for _, t in head]
+        if len(head) < 3 or not TABLE_NAME_HEAD.match(texts[0]) or not any(TABLE_OWNER_HEAD.match(t) for t in texts):
+            i += 1
+            continue
+        col = {"name": 0}
+        for k, t in enumerate(texts):
+            if k and "owner" not in col and TABLE_OWNER_HEAD.match(t):
+                col["owner"] = k
+            elif k and "period" not in col and TABLE_PERIOD_HEAD.match(t):
+                col["period"] = k
+            elif k and TABLE_TOTAL_HEAD.match(t):
+                col.setdefault("total", k)
+            elif k and TABLE_AMOUNT_HEAD.search(t):
+                if year is not None and str(year) in t or "amount" not in col:
+                    col["amount"] = k
+        caption = " ".join(l.text for l in lines[max(0, i - 2):i])
+        unit_line = lines[i + 1].text if i + 1 < len(lines) else ""
+        unit = numbers.find_unit(line.text) or (numbers.find_unit(unit_line) if not re.search(r"[a-zåäö]{5}", unit_line) else None) \
+            or numbers.find_unit(caption) or "kr"
+        factor = numbers.unit_factor(unit) or 1
+        starts = [a for a, _ in head]
+        spaced = "\t" not in line.text and not line.text.strip().startswith("|")
+        rows: list[tuple[int, int, dict[int, str]]] = []
+        j = i + 1
+        while j < len(lines) and lines[j].text.strip():
+            lt = lines[j].text
+            if re.fullmatch(r"[\s|:-]+", lt):
+                j += 1
+                continue
+            cells = _split_cells(lt)
+            if spaced:
+                placed: dict[int, str] = {}
+                for a, t in cells:
+                    k = max((k for k, s in enumerate(starts) if s <= a + 2), default=0)
+                    placed[k] = (placed.get(k, "") + " " + t).strip()
+            else:
+                placed = {k: t for k, (_, t) in enumerate(cells) if t}
+            if spaced and rows and 0 not in placed:
+                for k, t in placed.items():  # a wrapped cell continues its row
+                    rows[-1][2][k] = (rows[-1][2].get(k, "") + " " + t).strip()
+                rows[-1] = (rows[-1][0], lines[j].end, rows[-1][2])
+            else:
+                rows.append((lines[j].start, lines[j].end, placed))
+            j += 1
+        for a, b, cells in rows:
+            name = _clean_head(cells.get(0, ""))
+            if TOTAL_ROW.match(name):
+                break  # what follows a total row is no longer the table's insatser
+            if not name or not any(v for k, v in cells.items() if k):
+                continue
+            if NOT_DECIDED.search(" ".join(cells.values())):
+                continue
+            p = Project(name=name, span=doc.span(a, b), layout="table")
+            if "owner" in col and cells.get(col["owner"]):
+                p.owner = re.sub(r"\s+", " ", cells[col["owner"]]).strip(" .")
+            if "period" in col and cells.get(col["period"]):
+                _set_period(p, cells[col["period"]])
+            for key, kind in (("amount", "year"), ("total", "total")):
+                if key in col and cells.get(col[key]) and p.amount_sek is None:
+                    cell = numbers.parse_cell(cells[col[key]])
+                    if isinstance(cell, numbers.Amount):
+                        f = numbers.unit_factor(cell.unit) or factor
+                        p.amount_sek, p.amount_raw, p.amount_kind = abs(float(cell.sek(f))), f"{cells[col[key]]} {unit}", kind
+            if p.owner or p.amount_sek is not None:
+                out.append(p)
+        i = j
     return out
