@@ -359,15 +359,18 @@ def budget_cmd(db, association, year, plan_year, section, label, table, fmt) -> 
 @click.option("--max-amount", type=Kronor(), help="At most this many kronor.")
 @click.option("--text", "-t", help="Words in name, owner, purpose or target group; a word also finds compounds "
                                    "it begins ('arbetsmarknad' finds 'arbetsmarknadsinsats'). FTS5 syntax allowed.")
+@click.option("--stated", is_flag=True,
+              help="Only what the plans state plainly: a field the reader inferred (an owner taken from prose, an "
+                   "amount taken from a budget row) is left empty and matches no --owner/--min-amount/--max-amount.")
 @format_option
-def projects_cmd(db, association, year, owner, min_amount, max_amount, text, fmt) -> None:
+def projects_cmd(db, association, year, owner, min_amount, max_amount, text, stated, fmt) -> None:
     """Projects (insatser) the plans fund.
 
     Every project owned by a kommun with more than 500 000 kr in 2016 plans:
     finsam projects --owner kommun --min-amount 500000 --year 2016
     """
     found = query_or_fail(store_query.projects, open_db(db), association=association, year=year, owner=owner,
-                          min_amount=min_amount, max_amount=max_amount, text=text)
+                          min_amount=min_amount, max_amount=max_amount, text=text, stated=stated)
     show(found, fmt, PROJECT_COLUMNS)
 
 
@@ -494,7 +497,8 @@ def finding_record(plan: PlanDocument, f) -> dict:
 
 # Columns the table format shows (json and csv carry every field).
 BUDGET_COLUMNS = ["association", "plan_year", "table", "label", "section", "year", "column", "amount_sek", "span"]
-PROJECT_COLUMNS = ["association", "plan_year", "name", "owner", "amount_sek", "start", "end", "target_group", "purpose"]
+PROJECT_COLUMNS = ["association", "plan_year", "name", "owner", "amount_sek", "amount_kind", "start", "end", "layout",
+                   "guessed", "target_group", "purpose"]
 GOAL_COLUMNS = ["association", "plan_year", "kind", "text", "project", "target_raw"]
 ASSOCIATION_COLUMNS = ["association", "plans", "years", "members", "projects", "figures"]
 FINDING_COLUMNS = ["association", "plan_year", "severity", "kind", "year", "label", "message"]

@@ -45,6 +45,8 @@ GOAL_LABEL = re.compile(
 INDICATOR = re.compile(r"^Indikator(?:er)?\s*:\s*", re.I)
 RUN_IN = [
     ("vision", re.compile(r"\bVision:\s*(?P<text>[^.!?\n]{3,200}[.!?])")),
+    # "Förbundets vision är att alla invånare ... ska ha möjlighet till egen försörjning."
+    ("vision", re.compile(r"(?P<text>\b(?:Förbundets|Samordningsförbundets|Vår)\s+vision\s+är:?\s+[^.!?\n]{10,300}[.!?])")),
     # "Målområde 1: Att utveckla samverkanskultur och helhetstänkande En viktig ..." - the title ends
     # where a capitalised word starts the body
     ("goal_area", re.compile(r"\bMålområde\s+\d+:\s*(?!Aktiviteter)(?P<text>[A-ZÅÄÖ][^A-ZÅÄÖ\n]{3,200}?)(?=\s+[A-ZÅÄÖ]|$)")),
@@ -141,8 +143,9 @@ def _listlike(doc: Document, blocks: list[Block]) -> list[Block]:
     spaces) is a list; a line that continues the one before (no blank line, no new item) joins it."""
     flat: list[Block] = []
     for b in blocks:
-        if b.kind == "table" and b.lines and all("\t" not in l.text for l in b.lines) \
-                and (LIST_ITEM.match(b.lines[0].text) or _prose_lines(b)):
+        if b.kind == "table" and b.lines and (
+                all("\t" not in l.text for l in b.lines) and (LIST_ITEM.match(b.lines[0].text) or _prose_lines(b))
+                or all(LIST_ITEM.match(l.text) and len(cells_of(l)) <= 2 for l in b.lines)):
             for l in b.lines:
                 flat.append(Block("list_item" if LIST_ITEM.match(l.text) else "paragraph", l.start, l.end, [l]))
         else:

@@ -43,7 +43,7 @@ NAME_PATTERNS = (
     re.compile(rf"(?P<place>(?:(?:{_DIR})[ \t]+)?{_WORD})[ \t]+[Ss]amordningsförbund\b(?!et)", re.U),
     re.compile(rf"(?P<place>(?:(?:{_DIR.upper()})[ \t]+)?[A-ZÅÄÖ]{{3,}})[ \t]+SAMORDNINGSFÖRBUND\b(?!ET)"),
     # "Finsam Lund", "Finsam i Lund", "Finsam Kävlings-Lomma"
-    re.compile(rf"\bFinsam[ \t]+(?:i[ \t]+)?(?P<place>{_WORD})"),
+    re.compile(rf"\b(?:Finsam|FINSAM)[ \t]+(?:i[ \t]+)?(?P<place>{_WORD}(?:[ \t]+{_WORD}){{0,3}})"),
 )
 OPENING_CHARS = 300  # a name this close to the content start is the title
 WEIGHTS = {"title": 5, "members": 3, "adoption": 3, "text": 1}
@@ -80,13 +80,23 @@ PLACES_IN_A = {"luleå", "piteå", "skellefteå", "umeå", "ånge"}
 
 def place_key(place: str, genitive: bool) -> str:
     place = re.sub(r"\s+", " ", place.strip())
-    if place.isupper():
-        place = " ".join(w.capitalize() for w in place.split())
+    if place.isupper():  # "SÖDRA DALARNA" -> "Södra Dalarna"; an acronym ("TLG") stays as it is
+        place = " ".join(w if is_acronym(w) else w.capitalize() for w in place.split())
     # "Lunds samordningsförbund" -> Lund; place names ending in -ås/-ss keep their s (Borås),
     # unless the name without it is a place ending in -å ("Piteås" -> Piteå)
     if genitive and place.endswith("s") and (not place.endswith(("ås", "ss", "us")) or place[:-1].lower() in PLACES_IN_A):
         place = place[:-1]
     return PLACE_ALIASES.get(place.lower(), place)
+
+
+def is_acronym(word: str) -> bool:
+    return word.isupper() and not re.search(r"[AEIOUYÅÄÖ]", word)
+
+
+def _initials_hold(acronym: str, place: str) -> bool:
+    """'TLG' abbreviates 'Trollhättan Lilla Edet Grästorp': its letters are, in order, initials of the words."""
+    initials = iter(w[0].upper() for w in place.split())
+    return all(any(c == i for i in initials) for c in acronym)
 
 
 def canonical_name(place: str) -> str:
@@ -130,6 +140,13 @@ def association(text: str, start: int, members_span: Optional[tuple[int, int]], 
         if key.endswith("s") and key[:-1] in scores:
             scores[key[:-1]] += scores.pop(key)
             forms[key[:-1]] += forms.pop(key)
+    # "Samordningsförbundet Trollhättan Lilla Edet Grästorp, FINSAM TLG": the acronym is the name
+    for key in [k for k in scores if is_acronym(k)]:
+        full = [k for k in scores if not is_acronym(k) and len(k.split()) > 1 and _initials_hold(key, k)]
+        if full:
+            target = max(full, key=lambda k: scores[k])
+            scores[target] += scores.pop(key)
+            forms[target] += forms.pop(key)
     if not scores:
         return None, [], None
     best = max(scores, key=lambda k: (scores[k], -forms[k][0][1]))

@@ -300,6 +300,7 @@ def _keys(name: str) -> set[str]:
     return {k for k in (name_key(name), name_key(re.sub(r"\([^)]*\)", " ", name))) if k}
 
 
+GUESSABLE = {"amount_sek": "amount", "amount_raw": "amount", "amount_kind": "amount", "start": "period", "end": "period"}
 MERGED_FIELDS = ("owner", "place", "start", "end", "amount_sek", "amount_raw", "amount_kind", "target_group",
                  "purpose", "contact")
 
@@ -313,17 +314,16 @@ def merge(found: list[Project]) -> list[Project]:
         if same is None:
             out.append(p)
             continue
+        filled = set()
         for f in MERGED_FIELDS:
             if getattr(same, f) in (None, "", []) and getattr(p, f) not in (None, "", []):
                 if f == "end" and same.start is not None:
                     continue
                 setattr(same, f, getattr(p, f))
+                filled.add(GUESSABLE.get(f, f))
         if not same.stakeholders and p.stakeholders:
             same.stakeholders = p.stakeholders
-        for g in p.guessed:
-            if g not in same.guessed and getattr(same, {"amount": "amount_sek", "period": "start"}.get(g, g)) == \
-                    getattr(p, {"amount": "amount_sek", "period": "start"}.get(g, g)):
-                same.guessed.append(g)
+        same.guessed += [g for g in p.guessed if g in filled and g not in same.guessed]
     return sorted(out, key=lambda p: p.span.start)
 
 
@@ -346,6 +346,7 @@ def extract(doc: Document, tree: Tree, content_start: int = 0, places: Optional[
     projects.extend(from_insats_tables(doc, tree, content_start, year))
     projects.extend(from_bullets(doc, tree, content_start, year))
     projects.extend(from_funded_list(doc, tree, content_start, year))
+    projects.extend(from_prose(doc, tree, content_start, year))
     return merge([p for p in projects if name_key(p.name)])
 
 
@@ -413,6 +414,9 @@ def amounts_from_budget(projects: list[Project], tables: list[BudgetTable], year
         if raws:
             p.amount_sek = int(total) if float(total).is_integer() else total
             p.amount_raw = "; ".join(raws)
+            p.amount_kind = "year"
+            if "amount" not in p.guessed:
+                p.guessed.append("amount")
 
 
 # -- every layout: field records, bullets, run-in lists, insats tables, prose ------------------
@@ -445,7 +449,8 @@ ORG_WORDS = re.compile(r"kommun|stad|region|landsting|försäkringskassa|arbetsf
                        r"|\bAB\b|förening|stiftelse|universitet|högskola|vårdcentral|psykiatri|primärvård", re.I)
 OWNER_SENTENCE = re.compile(
     r"\b(?:(?:drivs|ägs|bedrivs|leds|genomförs)\s+av|(?:huvudman|projektägare)\s+(?:för\s+\w+\s+)?(?:är|blir))\s+"
-    r"(?P<owner>[A-ZÅÄÖ][\wåäöÅÄÖ-]*(?:,?\s+(?:[A-ZÅÄÖ][\wåäöÅÄÖ-]*|i|läns|och\s+(?=[A-ZÅÄÖ])))*)")
+    r"(?P<owner>[A-ZÅÄÖ][\wåäöÅÄÖ-]*(?:,?\s+(?:[A-ZÅÄÖ][\wåäöÅÄÖ-]*|(?:i|och)\s+(?=[A-ZÅÄÖ])[A-ZÅÄÖ][\wåäöÅÄÖ-]*"
+    r"|läns\s+landsting|kommun|stad|landsting))*)")
 FUNDING_VERB = re.compile(r"\b(?:finansier\w*|bevilja\w*|bidrar|bidra|avsätt\w*|budgeter\w*|tilldela\w*|medel)\b", re.I)
 
 
@@ -884,4 +889,57 @@ def from_insats_tables(doc: Document, tree: Tree, start: int, year: Optional[int
             if p.owner or p.amount_sek is not None:
                 out.append(p)
         i = j
+    return out
+
+
+PROSE_CONTAINER = re.compile(r"\b(?:insats\w*|projekt\w*|verksamhet\w*|aktivitet\w*)\b", re.I)
+PERIOD_CUE = re.compile(r"\b(?:period\w*|under|från|fr\.?o\.?m|mellan|pågår|löper|startar|avslutas)\b", re.I)
+
+
+def from_prose(doc: Document, tree: Tree, start: int, year: Optional[int]) -> list[Project]:
+    """A heading per project under a heading naming projects ('Insatser 2021'), with the owner and the
+    amount in sentences: 'Projektet drivs av Arbetsförmedlingen ... förbundet bidrar med 650 000
+    kronor under perioden 1 mars 2021 till 28 februari 2023'. Every field read so is marked guessed."""
+    text = doc.text
+    out = []
+    def candidates(c: Node):
+        yield from c.children
+        # title headings one rank down nest only the first under the container: the next ones are
+        # its siblings, as long as each is a project
+        siblings = c.parent.children if c.parent else tree.roots
+        if c.kind == "title" and c.children:
+            for n in siblings[siblings.index(c) + 1:]:
+                if n.kind != "title" or n.rank != c.rank:
+                    break
+                yield n
+
+    for c in tree.walk():
+        if c.kind == "field" or c.start < start or not PROSE_CONTAINER.search(c.title):
+            continue
+        for n in candidates(c):
+            name = _clean_head(n.title)
+            if not name or len(name.split()) > 12 or field_label(name + ":") in FIELD_LABELS:
+                continue
+            body = text[n.heading_end:n.end]
+            if _field_matches(body, 0) and any(r in ("owner", "amount") for _, r in _field_matches(body, 0)):
+                continue  # a field record: from_fields reads it
+            p = Project(name=name, span=doc.span(n.start, _trim(doc, n.end)), layout="prose")
+            for s in nlp.sentences(body):
+                o = OWNER_SENTENCE.search(s.text)
+                if o and not p.owner:
+                    p.owner = o.group("owner").strip(" ,")
+                    p.guessed.append("owner")
+                if p.amount_sek is None and FUNDING_VERB.search(s.text):
+                    money = nlp.money_in(s.text)
+                    if money:
+                        _set_amount(p, _amount_of_value(s.text, None, year))
+                        p.guessed.append("amount")
+                if p.start is None and PERIOD_CUE.search(s.text):
+                    _set_period(p, s.text)
+                    if p.start is not None:
+                        p.guessed.append("period")
+            if (p.owner or p.amount_sek is not None) and not _excluded(doc, tree, n.start, body[:400]):
+                out.append(p)
+            elif n not in c.children:
+                break
     return out
