@@ -132,6 +132,19 @@ def field_label(text: str) -> Optional[str]:
     return None
 
 
+FIELD_WITH_VALUE = re.compile(r"^\s*(?P<label>[A-ZÅÄÖ][\wåäö]*(?: [\wåäö]+){0,2}?)(?: (?:för )?(?:19|20)\d{2})?\s*:\s*\S")
+
+
+def is_field_with_value(text: str) -> bool:
+    """'Huvudman: Försäkringskassan', 'Budget 2022: 450 000 kr': a field and its value on one line,
+    content of the section it is in, never a heading."""
+    m = FIELD_WITH_VALUE.match(text)
+    if not m:
+        return False
+    label = m.group("label").lower()
+    return label in FIELD_LABELS or label in YEAR_FIELD_LABELS
+
+
 def _number_parts(number: str) -> list[int]:
     return [int(p) for p in number.split(".") if p]
 
@@ -253,6 +266,9 @@ def build(doc: Document, blocks: list[Block]) -> Tree:
                     del last_numbered[d]
                 open_node(Node(title, "numbered", base + depth, b.start, b.end, number=number))
                 continue
+        if b.kind in ("heading", "paragraph") and is_field_with_value(text):
+            add_content(b)
+            continue
         if b.kind in ("heading", "field", "paragraph") and is_upper_heading(text) and _words(text) <= 12:
             open_node(Node(text.rstrip(":").strip(), "upper", 1, b.start, b.end))
             continue

@@ -51,7 +51,9 @@ MEMBER_CUES = ("medlem", "part", "huvudman", "samverka", "medlemsorganisation", 
 ADOPTION = re.compile(r"(?:fastställ|antag|beslutad|godkän)\w*\s+av\s+(?:förbunds)?styrelsen", re.I)
 PLAN_TITLE = re.compile(r"verksamhetsplan", re.I)
 YEAR = r"(?:19|20)\d{2}"
-BUDGET_RANGE = re.compile(rf"(?:budget(?:en)?(?:\s+för)?(?:\s+år)?|flerårsplan|åren|plan\s+för\s+åren)\s+({YEAR})\s*[-–—]\s*({YEAR})", re.I)
+BUDGET_RANGE = re.compile(rf"(?:budget(?:en)?(?:\s+för)?(?:\s+år)?|flerårsplan|åren|plan\s+för\s+åren"
+                          rf"|verksamhetsplan(?:en)?(?:\s+och\s+budget)?(?:\s+för)?(?:\s+år)?)"
+                          rf"\s+({YEAR})\s*[-–—]\s*({YEAR})", re.I)
 ORG_NR = re.compile(r"org(?:anisations)?\.?\s*-?\s*nr\.?\s*:?\s*(\d{6}-\d{4})", re.I)
 
 
@@ -177,6 +179,35 @@ def members(text: str, start: int) -> tuple[list[tuple[nlp.Found, int]], Optiona
     return best, best_span
 
 
+MEMBERS_TABLE_HEAD = re.compile(r"^\W*(?:medlem|medlemmar|medlemsorganisation|part|parter|huvudman|huvudmän)\W*$", re.I)
+
+
+def members_table(text: str, start: int) -> list[tuple[nlp.Found, int]]:
+    """Members listed in a table whose first column is headed 'Medlem' (or 'Part'): one a row."""
+    lines = text[start:].split("\n")
+    pos = start
+    offsets = []
+    for line in lines:
+        offsets.append(pos)
+        pos += len(line) + 1
+    for i, line in enumerate(lines):
+        first = re.split(r"\t|\s{2,}|\|", line.strip().strip("|"))[0] if line.strip() else ""
+        if not MEMBERS_TABLE_HEAD.match(first.strip()):
+            continue
+        found = []
+        for j in range(i + 1, len(lines)):
+            row = lines[j]
+            if not row.strip():
+                break
+            label = re.split(r"\t|\s{2,}|(?<=\S)\s*\|", row.strip().strip("|"))[0]
+            lead = row.find(label)
+            for f in nlp.members_in(label):
+                found.append((f, offsets[j] + max(lead, 0)))
+        if found:
+            return found
+    return []
+
+
 def plan_year(text: str, start: int) -> Optional[int]:
     for m in PLAN_TITLE.finditer(text, start):
         line_end = text.find("\n", m.end())
@@ -222,6 +253,10 @@ def extract(doc: Document) -> Metadata:
     text = doc.text
     start = content_start(text)
     found, members_span = members(text, start)
+    if len({f.text for f, _ in found}) < 3:  # no sentence names them all: a members table may
+        tabled = members_table(text, start)
+        if len({f.text for f, _ in tabled}) > len({f.text for f, _ in found}):
+            found = tabled
     adopted, adoption_span = adoption(text, start)
     name, aliases, name_span = association(text, start, members_span, adoption_span)
     year = plan_year(text, start)

@@ -492,7 +492,7 @@ def _clean_head(text: str) -> str:
     t = re.sub(r"\s+", " ", MARKUP.sub("", text.strip())).strip()
     t = MARKUP.sub("", t).strip()
     t = re.sub(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+", "", t)
-    q = re.fullmatch(r"(?:\w+\s+)?[\"”“]([^\"”“]+)[\"”“]", t)
+    q = re.search(r"[\"”“]([^\"”“]+)[\"”“]", t)
     if q:
         t = q.group(1)
     t = NAME_NOISE.sub("", t) if len(NAME_NOISE.sub("", t).split()) >= 1 and NAME_NOISE.match(t) else t
@@ -623,6 +623,11 @@ def from_fields(doc: Document, tree: Tree, start: int, year: Optional[int]) -> l
         vstart = m.end()
         if m.group("sep").strip() == "" and text[vstart:vstart + 1] in ("\n", ""):
             vstart += 1
+        if not text[vstart:text.find("\n", vstart) if "\n" in text[vstart:] else len(text)].strip():
+            # 'Huvudman\n\nKumla kommun': the value is the next line that is not blank
+            nonblank = re.compile(r"\S").search(text, vstart)
+            if nonblank and nonblank.start() < nxt:
+                vstart = text.rfind("\n", 0, nonblank.start()) + 1
         para = PARAGRAPH_END.search(text, vstart if text[vstart:vstart + 1] != "\n" else vstart + 1)
         vend = min(nxt, para.start() if para else len(text))
         value = text[vstart:vend]
@@ -722,7 +727,7 @@ def from_bullets(doc: Document, tree: Tree, start: int, year: Optional[int]) -> 
 
 
 FUNDED_LIST = re.compile(
-    r"följande(?:\s+[\wåäö-]+){0,2}?\s+(?:verksamheter|insatser|projekt|aktiviteter)\b[^:.\n]{0,80}:\s*", re.I)
+    r"följande(?:\s+[\wåäö-]+){0,2}?\s+(?:verksamheter|insatser|projekt|aktiviteter)\b[^:.\n]{0,80}:[ \t]*(?=\S)", re.I)
 
 
 def _split_top(text: str) -> list[tuple[int, int]]:
