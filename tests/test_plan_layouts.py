@@ -436,3 +436,16 @@ def test_more_plans_against_gold(stem):
     words = [set(norm(g["text"]).split()) for g in gold["goals"]]
     got = [set(norm(g.text).split()) for g in plan.goals]
     assert all(any(len(w & x) >= 0.6 * len(w) for x in got) for w in words)
+
+
+def test_audit_page_marks_guessed_fields(tmp_path):
+    from extractor import report
+
+    path = tmp_path / "plan.txt"
+    path.write_text(HEAD + "Insatser 2022\n\nArbetsträning Norr\n\nProjektet drivs av Exempelby kommun. Förbundet "
+                    "bidrar med 650 000 kronor under 2022.\n\n5. Insatser\n\n5.1 Stödlinjen\n\n"
+                    "Huvudman: Norrby kommun\nBudget 2022: 450 000 kr\n", encoding="utf-8")
+    page = report.render(pipeline.run(path))
+    guessed = re.findall(r'<dd class="guessed"[^>]*>([^<]*)<em>', page)
+    assert [g.strip() for g in guessed] == ["Exempelby kommun", "650 000 kr"]
+    assert "Norrby kommun</dd>" in page
