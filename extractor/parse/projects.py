@@ -439,6 +439,10 @@ SECTION_NUMBER = re.compile(r"(?:^|\s)\d{1,2}(?:\.\d{1,2})+\.?\s+(?=[A-ZÅÄÖ])
 NOT_DECIDED = re.compile(
     r"\b(?:ej|inte|icke)\s+(?:ännu\s+)?beslutad\w*|\bunder\s+beredning\b|\bbereds\b|\bplanerad\w*\s+(?:insats|projekt|ansökan)\w*"
     r"|\bansökan\s+om\b|\bansökningar\b", re.I)
+# headings of a plan's own parts, never the name of a project that has fields under it
+PLAN_PART = re.compile(r"^(?:budget|resultatbudget|balansbudget|driftbudget|ekonomi|eget\s+kapital|resultat|balans"
+                       r"|verksamhetsplan|inledning|sammanfattning|vision|mål|målgrupp\w*|organisation|styrelse"
+                       r"|uppföljning|förslag\s+till\s+beslut|beslut|medlemsbidrag|tabell)\b", re.I)
 CONTAINER_TITLE = re.compile(r"^(?:\d[\d.]*\s*)?(?:[\wåäö]+\s+)?(?:insatser|projekt|verksamheter|aktiviteter)\b", re.I)
 TOTAL_WORDS = re.compile(r"\b(?:totalt|sammanlagt|hela\s+(?:projekt)?(?:tiden|perioden)|för\s+perioden|under\s+perioden)\b", re.I)
 TAIL_CHARS = 3000  # prose after a project's last field that still belongs to it, at most
@@ -648,7 +652,7 @@ def from_fields(doc: Document, tree: Tree, start: int, year: Optional[int]) -> l
         if head is None:
             continue
         name, head_start = head
-        if field_label(name + ":") in FIELD_LABELS or len(name) < 2:
+        if field_label(name + ":") in FIELD_LABELS or len(name) < 2 or PLAN_PART.match(name):
             continue
         values = " ".join(v for _, _, v in rec)
         if _excluded(doc, tree, head_start, name + " " + values[:300]):
@@ -897,7 +901,8 @@ def from_insats_tables(doc: Document, tree: Tree, start: int, year: Optional[int
     return out
 
 
-PROSE_CONTAINER = re.compile(r"\b(?:insats\w*|projekt\w*|verksamhet\w*|aktivitet\w*)\b", re.I)
+# a heading naming the projects a plan funds: "Insatser 2021", "Finansierade projekt", "Våra verksamheter"
+PROSE_CONTAINER = re.compile(r"\b(?:\w*insats(?:er|erna|en)?|projekt(?:en|et)?|verksamheter(?:na)?|aktiviteter(?:na)?)\b", re.I)
 PERIOD_CUE = re.compile(r"\b(?:period\w*|under|från|fr\.?o\.?m|mellan|pågår|löper|startar|avslutas)\b", re.I)
 
 
@@ -919,11 +924,15 @@ def from_prose(doc: Document, tree: Tree, start: int, year: Optional[int]) -> li
                 yield n
 
     for c in tree.walk():
-        if c.kind == "field" or c.start < start or not PROSE_CONTAINER.search(c.title):
+        if c.kind == "field" or c.start < start or not PROSE_CONTAINER.search(c.title) or PLAN_PART.match(c.title):
             continue
         for n in candidates(c):
+            sibling = n not in c.children
             name = _clean_head(n.title)
-            if not name or len(name.split()) > 12 or field_label(name + ":") in FIELD_LABELS:
+            if n.kind == "field" or PROSE_CONTAINER.fullmatch(name) or NOT_DECIDED.search(n.title) or not name \
+                    or len(name.split()) > 12 or field_label(name + ":") in FIELD_LABELS or PLAN_PART.match(name):
+                if sibling:
+                    break
                 continue
             body = text[n.heading_end:n.end]
             if _field_matches(body, 0) and any(r in ("owner", "amount") for _, r in _field_matches(body, 0)):
@@ -945,6 +954,6 @@ def from_prose(doc: Document, tree: Tree, start: int, year: Optional[int]) -> li
                         p.guessed.append("period")
             if (p.owner or p.amount_sek is not None) and not _excluded(doc, tree, n.start, body[:400]):
                 out.append(p)
-            elif n not in c.children:
+            elif sibling:
                 break
     return out
