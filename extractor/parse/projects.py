@@ -315,12 +315,16 @@ def merge(found: list[Project]) -> list[Project]:
             out.append(p)
             continue
         filled = set()
+        had_start = same.start is not None
         for f in MERGED_FIELDS:
             if getattr(same, f) in (None, "", []) and getattr(p, f) not in (None, "", []):
-                if f == "end" and same.start is not None:
+                if f == "end" and had_start:
                     continue
                 setattr(same, f, getattr(p, f))
                 filled.add(GUESSABLE.get(f, f))
+        if same.start and same.end is None and p.start == same.start and p.end:
+            same.end = p.end  # a period read whole elsewhere ("1 januari 2023 – 31" in a broken table row)
+            filled.add("period")
         if not same.stakeholders and p.stakeholders:
             same.stakeholders = p.stakeholders
         same.guessed += [g for g in p.guessed if g in filled and g not in same.guessed]
@@ -507,7 +511,7 @@ def _clean_head(text: str) -> str:
 def _heading_like(line: str) -> bool:
     t = _clean_head(line)
     return bool(t) and len(t.split()) <= 14 and not t.endswith((".", ",", ";", ":")) and t[0].isupper() \
-        and "\t" not in line and not FIELD_RE.match(t + ":")
+        and "\t" not in line.strip() and not FIELD_RE.match(t + ":")
 
 
 def _head_of(doc: Document, tree: Tree, a: int) -> Optional[tuple[str, int]]:
@@ -869,9 +873,13 @@ def from_insats_tables(doc: Document, tree: Tree, start: int, year: Optional[int
                     placed[k] = (placed.get(k, "") + " " + t).strip()
             else:
                 placed = {k: t for k, (_, t) in enumerate(cells) if t}
-            if spaced and rows and 0 not in placed:
+            amount_col = col.get("amount")
+            wrapped = amount_col is not None and not placed.get(amount_col) and rows and rows[-1][2].get(amount_col) \
+                and not (placed.get(col.get("owner", -1), "x")[:1].isupper())
+            if rows and (0 not in placed or wrapped):
                 for k, t in placed.items():  # a wrapped cell continues its row
-                    rows[-1][2][k] = (rows[-1][2].get(k, "") + " " + t).strip()
+                    before = rows[-1][2].get(k, "")
+                    rows[-1][2][k] = (before + t if before.endswith("-") else before + " " + t).strip()
                 rows[-1] = (rows[-1][0], lines[j].end, rows[-1][2])
             else:
                 rows.append((lines[j].start, lines[j].end, placed))
