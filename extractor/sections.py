@@ -34,6 +34,7 @@ from schemas import Section
 # one qualifier word: "Målgrupp individnivå") is a field label.
 FIELD_LABELS: dict[str, Optional[str]] = {
     "huvudman": "owner", "huvudmän": "owner", "projektägare": "owner", "ägare": "owner", "anordnare": "owner",
+    "utförare": "owner", "ansvarig organisation": "owner",
     "intressenter": "stakeholders", "samverkansparter": "stakeholders", "samverkanspartner": "stakeholders",
     "samarbetsparter": "stakeholders",
     "ort": "place",

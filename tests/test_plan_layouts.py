@@ -449,3 +449,16 @@ def test_audit_page_marks_guessed_fields(tmp_path):
     guessed = re.findall(r'<dd class="guessed"[^>]*>([^<]*)<em>', page)
     assert [g.strip() for g in guessed] == ["Exempelby kommun", "650 000 kr"]
     assert "Norrby kommun</dd>" in page
+
+
+def test_labels_with_words_before_their_colon(tmp_path):
+    _, ps, _ = read(tmp_path, """1. Insatser
+
+1.1 Lotsen
+
+Huvudman för insatsen: Exempelby kommun, Socialtjänsten
+Tidsperiod: 2022-01-01 – 2022-12-31
+Medel från förbundet 2022: 300 000 kr
+""")
+    assert [(p.name, p.owner, p.start, p.end, p.amount_sek) for p in ps] == [
+        ("Lotsen", "Exempelby kommun, Socialtjänsten", date(2022, 1, 1), date(2022, 12, 31), 300000)]

@@ -432,10 +432,13 @@ def _alternation(labels) -> str:
     return "|".join(sorted({re.escape(label).replace(r"\ ", r"[ \t]+") for label in labels}, key=len, reverse=True))
 
 
-# "Huvudman: X", "Budget 2022: X", "Beviljat för 2012: X", "Huvudman      X" (aligned), "Huvudman:\nX"
+# "Huvudman: X", "Budget 2022: X", "Beviljat för 2012: X", "Huvudman      X" (aligned), "Huvudman:\nX",
+# and a label with words after it before its colon: "Huvudman för insatsen: X", "Medel från förbundet 2022: X"
+_QUALIFIER = r"(?P<{}>(?:[ \t]+(?!(?:19|20)\d{{2}}\b)[\wåäöÅÄÖ-]+){{1,3}}?)??"
 FIELD_RE = re.compile(
-    rf"(?<![\wåäöÅÄÖ-])(?:(?P<ylabel>{_alternation(YEAR_FIELD_LABELS)})(?:[ \t]+(?:för[ \t]+)?(?:år[ \t]+)?(?P<year>{_YEAR}))?"
-    rf"|(?P<plabel>{_alternation(FIELD_LABELS)}))"
+    rf"(?<![\wåäöÅÄÖ-])(?:(?P<ylabel>{_alternation(YEAR_FIELD_LABELS)}){_QUALIFIER.format('yqual')}"
+    rf"(?:[ \t]+(?:för[ \t]+)?(?:år[ \t]+)?(?P<year>{_YEAR}))?"
+    rf"|(?P<plabel>{_alternation(FIELD_LABELS)}){_QUALIFIER.format('pqual')})"
     rf"(?P<sep>[ \t]*:|[ \t]{{2,}}(?=\S)|[ \t]*(?=\n))", re.I)
 PARAGRAPH_END = re.compile(r"\n[ \t]*\n")
 SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
@@ -479,6 +482,8 @@ def _valid_field(text: str, m: re.Match) -> Optional[str]:
         role = year_role
     if role is None:
         return "other"
+    if (m.group("yqual") or m.group("pqual")) and not colon:
+        return None
     if not colon:
         line_start = text.rfind("\n", 0, m.start()) + 1
         if text[line_start:m.start()].strip():
