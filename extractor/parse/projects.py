@@ -448,7 +448,8 @@ NOT_DECIDED = re.compile(
     r"|\bansökan\s+om\b|\bansökningar\b", re.I)
 # headings of a plan's own parts, never the name of a project that has fields under it
 PLAN_PART = re.compile(r"^(?:budget|resultatbudget|balansbudget|driftbudget|ekonomi|eget\s+kapital|resultat|balans"
-                       r"|verksamhetsplan|inledning|sammanfattning|vision|mål|målgrupp\w*|organisation|styrelse"
+                       r"|verksamhetsplan|inledning|sammanfattning|vision|mål|\w*mål|målgrupp\w*|organisation|styrelse"
+                       r"|finansiellt|ekonomiskt|övergripande"
                        r"|uppföljning|förslag\s+till\s+beslut|beslut|medlemsbidrag|tabell)\b", re.I)
 CONTAINER_TITLE = re.compile(r"^(?:\d[\d.]*\s*)?(?:[\wåäö]+\s+)?(?:insatser|projekt|verksamheter|aktiviteter)\b", re.I)
 TOTAL_WORDS = re.compile(r"\b(?:totalt|sammanlagt|hela\s+(?:projekt)?(?:tiden|perioden)|för\s+perioden|under\s+perioden)\b", re.I)
@@ -661,7 +662,7 @@ def from_fields(doc: Document, tree: Tree, start: int, year: Optional[int]) -> l
         if head is None:
             continue
         name, head_start = head
-        if field_label(name + ":") in FIELD_LABELS or len(name) < 2 or PLAN_PART.match(name):
+        if field_label(name + ":") in FIELD_LABELS or len(name) < 2 or PLAN_PART.match(name) or ": " in name:
             continue
         values = " ".join(v for _, _, v in rec)
         if _excluded(doc, tree, head_start, name + " " + values[:300]):
