@@ -462,3 +462,17 @@ Medel från förbundet 2022: 300 000 kr
 """)
     assert [(p.name, p.owner, p.start, p.end, p.amount_sek) for p in ps] == [
         ("Lotsen", "Exempelby kommun, Socialtjänsten", date(2022, 1, 1), date(2022, 12, 31), 300000)]
+
+
+def test_goal_kinds_from_year_headings_and_own_words(tmp_path):
+    _, _, gs = read(tmp_path, """Vision och mål
+
+Det övergripande målet är: Förbundet ska bidra till att fler når egen försörjning.
+
+Mål för 2022
+
+1. Minst 120 personer ska delta i förbundets insatser under 2022.
+2. Högst 10 % av deltagarna ska avbryta sin insats i förtid.
+""")
+    assert [(g.kind, g.target and (g.target.value, g.target.comparator)) for g in gs] == [
+        ("overall", None), ("operational", (120, ">=")), ("operational", (10, "<="))]

@@ -77,7 +77,16 @@ def is_goal_heading(title: str) -> bool:
     return any(l in GOAL_LEMMAS for l in heading_lemmas(title)[:HEAD_WINDOW])
 
 
+# "Mål för 2013", "Mål 2022", "Målen för året": the year's goals, operational
+YEAR_GOALS = re.compile(r"^(?:\d[\d.]*\s*)?mål(?:en)?\s+(?:för\s+)?(?:år\s+)?(?:(?:19|20)\d{2}|året)\b", re.I)
+# a statement that names its own kind: "Det övergripande målet är ...", "Förbundets vision är ..."
+OWN_KIND = [("overall", re.compile(r"^(?:det\s+)?övergripande\s+målet\b", re.I)),
+            ("vision", re.compile(r"^(?:\w+s\s+)?vision(?:en)?\s+är\b", re.I))]
+
+
 def kind_of(title: str) -> Optional[str]:
+    if YEAR_GOALS.match(title.strip()):
+        return "operational"
     lem = set(heading_lemmas(title))
     for kind, words in KINDS:
         if lem & words:
@@ -209,6 +218,11 @@ def _make(doc: Document, text: str, start: int, kind: str, section: Optional[str
         return []
     if label and kind_of(label):
         kind = kind_of(label)
+    elif label and re.match(r"\s*mål\s+\d", label, re.I) and kind == DEFAULT_KIND:
+        kind = "operational"  # "Mål 4. ...": numbered goals of the year
+    own = next((k for k, pat in OWN_KIND if pat.match(body)), None)
+    if own:
+        kind = own
     out = []
     for off, part in _split_statements(body) if label else [(0, body)]:
         a = start + cut + off
