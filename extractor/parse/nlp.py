@@ -336,7 +336,6 @@ _JOIN = r"\s*(?:[-–—]|t\.?\s?o\.?\s?m\.?|till och med|till)\s*"
 MONTH_RANGE = re.compile(rf"(?<![\w\d])(?:{_month_year(1)}){_JOIN}(?:{_month_year(2)})(?!\w)", re.I)
 _FROM_ALT = "|".join(re.escape(w).replace("\\ ", r"\s*") for w in sorted(FROM_WORDS, key=len, reverse=True))
 OPEN_START = re.compile(rf"(?<!\w)(?:{_FROM_ALT})\s*(?:den\s+)?(?P<date>{_DAY_DATE}|{_ISO_DATE})", re.I)
-ANY_DATE = re.compile(rf"(?<![\d-])(?:{_DAY_DATE}|{_ISO_DATE})(?![\d])", re.I)
 DAY_RANGE = re.compile(rf"(?<![\d-])(?P<a>{_DAY_DATE}|{_ISO_DATE}){_JOIN}(?P<b>{_DAY_DATE}|{_ISO_DATE})(?!\d)", re.I)
 
 

@@ -457,8 +457,6 @@ TAIL_CHARS = 3000  # prose after a project's last field that still belongs to it
 MARKUP = re.compile(r"\*\*|__|^#+\s*|\s*#+$")
 ITEM_BULLET = re.compile(r"^(?P<indent>[ \t]*)(?:[•▪◦·*✓]|[-–](?=\s))[ \t]+")
 PART_SPLIT = re.compile(r"[ \t]+[–—-][ \t]+")
-ORG_WORDS = re.compile(r"kommun|stad|region|landsting|försäkringskassa|arbetsförmedling|samordningsförbund|förvaltning"
-                       r"|\bAB\b|förening|stiftelse|universitet|högskola|vårdcentral|psykiatri|primärvård", re.I)
 OWNER_SENTENCE = re.compile(
     r"\b(?:(?:drivs|ägs|bedrivs|leds|genomförs)\s+av|(?:huvudman|projektägare)\s+(?:för\s+\w+\s+)?(?:är|blir))\s+"
     r"(?P<owner>[A-ZÅÄÖ][\wåäöÅÄÖ-]*(?:,?\s+(?:[A-ZÅÄÖ][\wåäöÅÄÖ-]*|(?:i|och)\s+(?=[A-ZÅÄÖ])[A-ZÅÄÖ][\wåäöÅÄÖ-]*"
@@ -731,11 +729,8 @@ def from_bullets(doc: Document, tree: Tree, start: int, year: Optional[int]) -> 
             continue
         p = Project(name=name, span=doc.span(a, b), layout="bullets")
         _classify_parts(p, parts[1:], year)
-        if p.amount_sek is None and p.start is None:
+        if (p.amount_sek is None and p.start is None) or not p.owner:
             continue
-        if not p.owner or not ORG_WORDS.search(p.owner + " " + " ".join(parts[1:])):
-            if not p.owner:
-                continue
         out.append(p)
     return out
 
