@@ -25,7 +25,7 @@ from extractor.parse import budget
 from extractor.store import query as store_query
 from extractor.store import batch, export
 from extractor.store.load import open_store, source_file
-from schemas import PlanDocument
+from schemas import Finding, PlanDocument
 
 DEFAULT_DB = "finsam.db"
 
@@ -39,18 +39,23 @@ def run(path: str | Path) -> PlanDocument:
     doc = load(path)
     blocks = layout.segment(doc)
     tables = budget.parse_tables(doc, blocks)
-    if not tables:
+    meta = metadata.extract(doc)
+    if not tables and not metadata.is_plan(doc.text, meta):
         raise NotAPlan(path)
     plan = PlanDocument(source=doc.source, budget_tables=tables, text=doc.text)
     plan.findings = audit.audit(tables)
-    meta = metadata.extract(doc)
+    if not tables:
+        plan.findings.append(Finding(
+            kind="no_budget_table", severity="info",
+            message="no budget table in this document (the budget may be an attachment, an image or another "
+                    "document): metadata, goals and projects only"))
     plan.association, plan.association_aliases = meta.association, meta.aliases
     plan.plan_year, plan.budget_years, plan.members = meta.plan_year, meta.budget_years, meta.members
     plan.org_number, plan.adopted = meta.org_number, meta.adopted
     tree = section_tree.build(doc, blocks)
     plan.sections = section_tree.to_sections(doc, tree)
     start = metadata.content_start(doc.text)
-    plan.projects = projects.extract(doc, tree, start, meta.places)
+    plan.projects = projects.extract(doc, tree, start, meta.places, meta.plan_year)
     plan.goals = goals.extract(doc, tree, plan.projects, start)
     goals.attach(plan.goals, plan.projects)
     projects.link_budget_rows(plan.projects, tables)
@@ -422,16 +427,20 @@ def budget_cmd(db, association, year, plan_year, section, label, table, all_sour
 @click.option("--max-amount", type=Kronor(), help="At most this many kronor.")
 @click.option("--text", "-t", help="Words in name, owner, purpose or target group; a word also finds compounds "
                                    "it begins ('arbetsmarknad' finds 'arbetsmarknadsinsats'). FTS5 syntax allowed.")
+@click.option("--stated", is_flag=True,
+              help="Only what the plans state plainly: a field the reader inferred (an owner taken from prose, an "
+                   "amount taken from a budget row) is left empty and matches no --owner/--min-amount/--max-amount.")
 @all_sources_option
 @format_option
-def projects_cmd(db, association, year, owner, min_amount, max_amount, text, all_sources, fmt) -> None:
+def projects_cmd(db, association, year, owner, min_amount, max_amount, text, stated, all_sources, fmt) -> None:
     """Projects (insatser) the plans fund.
 
     Every project owned by a kommun with more than 500 000 kr in 2016 plans:
     finsam projects --owner kommun --min-amount 500000 --year 2016
     """
     found = query_or_fail(store_query.projects, open_db(db), association=association, year=year, owner=owner,
-                          min_amount=min_amount, max_amount=max_amount, text=text, all_sources=all_sources)
+                          min_amount=min_amount, max_amount=max_amount, text=text, stated=stated,
+                          all_sources=all_sources)
     show(found, fmt, PROJECT_COLUMNS)
 
 
@@ -568,7 +577,8 @@ def finding_record(plan: PlanDocument, f) -> dict:
 
 # Columns the table format shows (json and csv carry every field).
 BUDGET_COLUMNS = ["association", "plan_year", "table", "label", "section", "year", "column", "amount_sek", "span"]
-PROJECT_COLUMNS = ["association", "plan_year", "name", "owner", "amount_sek", "start", "end", "target_group", "purpose"]
+PROJECT_COLUMNS = ["association", "plan_year", "name", "owner", "amount_sek", "amount_kind", "start", "end", "layout",
+                   "guessed", "target_group", "purpose"]
 GOAL_COLUMNS = ["association", "plan_year", "kind", "text", "project", "target_raw"]
 ASSOCIATION_COLUMNS = ["association", "plans", "files", "years", "members", "projects", "figures"]
 FINDING_COLUMNS = ["association", "plan_year", "severity", "kind", "year", "label", "message"]

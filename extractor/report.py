@@ -29,6 +29,7 @@ RANK = {"table": 0, "anchor": 1, "project": 2, "goal": 3, "figure": 4}
 
 CSS = """
 body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 72rem; padding: 1rem 2rem; color: #222; }
+dd.guessed { background: #fff4d6; } dd.guessed em { color: #8a6100; font-size: .85em; }
 h1 { font-size: 1.5rem; margin-bottom: .2rem; } h2 { margin-top: 2rem; border-bottom: 1px solid #ccc; }
 .meta { color: #555; margin: 0 0 1rem; }
 table { border-collapse: collapse; margin: .5rem 0 1.2rem; }
@@ -346,15 +347,22 @@ def table_html(plan: PlanDocument, t: int, table: BudgetTable, flagged: dict[str
 
 
 def project_html(i: int, p: Project) -> str:
+    amount = f"{kronor(p.amount_sek)} kr" if p.amount_sek is not None else p.amount_raw
+    if amount and p.amount_kind == "total":
+        amount += " (total for the period)"
     facts = [
-        ("owner", p.owner), ("amount", f"{kronor(p.amount_sek)} kr" if p.amount_sek is not None else p.amount_raw),
-        ("start", p.start and p.start.isoformat()), ("end", p.end and p.end.isoformat()),
-        ("place", p.place), ("target group", p.target_group), ("purpose", p.purpose),
-        ("budget rows", ", ".join(p.budget_rows)),
+        ("owner", "owner", p.owner), ("amount", "amount", amount),
+        ("start", "period", p.start and p.start.isoformat()), ("end", "period", p.end and p.end.isoformat()),
+        ("place", "place", p.place), ("target group", "", p.target_group), ("purpose", "", p.purpose),
+        ("budget rows", "", ", ".join(p.budget_rows)),
     ]
-    shown = "".join(f"<dt>{k}</dt><dd>{escape(str(v))}</dd>" for k, v in facts if v)
+    shown = "".join(
+        f'<dt>{k}</dt><dd class="guessed" title="inferred, not stated plainly">{escape(str(v))} <em>(guessed)</em></dd>'
+        if field in p.guessed else f"<dt>{k}</dt><dd>{escape(str(v))}</dd>"
+        for k, field, v in facts if v)
+    read = f" · read from {escape(p.layout)}" if p.layout else ""
     return (f'<li id="project-{i}"><a href="#text-project-{i}">P{i + 1}. {escape(p.name)}</a> '
-            f'<span class="small">{escape(offsets(p.span))}</span><dl>{shown}</dl></li>')
+            f'<span class="small">{escape(offsets(p.span))}{read}</span><dl>{shown}</dl></li>')
 
 
 def goal_html(i: int, g: Goal) -> str:
@@ -365,6 +373,8 @@ def goal_html(i: int, g: Goal) -> str:
         extra.append(f"target {escape(g.target.raw)}")
     if g.indicator:
         extra.append(f"indicator {escape(g.indicator)}")
+    if g.layout:
+        extra.append(f"read from {escape(g.layout)}")
     return (f'<li id="goal-{i}"><a href="#text-goal-{i}">G{i + 1}. {escape(g.text)}</a> '
             f'<span class="small">{" · ".join(extra)} · {escape(offsets(g.span))}</span></li>')
 

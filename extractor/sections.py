@@ -29,14 +29,31 @@ from extractor.document import Document
 from extractor.layout import NUMBERED_HEADING, TOC_HEADINGS, Block, heading_kind
 from schemas import Section
 
-# Labels of project/goal fields: a lone line with one of these (with or without a colon,
-# or followed by one qualifier word: "Målgrupp individnivå") is a field label.
-FIELD_LABELS = (
-    "huvudman", "huvudmän", "projektägare", "ägare", "intressenter", "ort", "projektperiod", "projekttid",
-    "projektid", "period", "finansiering", "kostnad", "kostnader", "syfte", "mål", "målsättning",
-    "målsättningar", "målgrupp", "målgrupper", "bakgrund", "sammanfattning", "kontaktperson", "kontakt",
-    "aktualiseras genom", "indikator", "indikatorer", "effektmål", "projektledare", "deltagare",
-)
+# Labels of project/goal fields and the project attribute each one fills (None: a field that is
+# no project attribute). A lone line with one of these (with or without a colon, or followed by
+# one qualifier word: "Målgrupp individnivå") is a field label.
+FIELD_LABELS: dict[str, Optional[str]] = {
+    "huvudman": "owner", "huvudmän": "owner", "projektägare": "owner", "ägare": "owner", "anordnare": "owner",
+    "utförare": "owner", "ansvarig organisation": "owner",
+    "intressenter": "stakeholders", "samverkansparter": "stakeholders", "samverkanspartner": "stakeholders",
+    "samarbetsparter": "stakeholders",
+    "ort": "place",
+    "projektperiod": "period", "projekttid": "period", "projektid": "period", "period": "period",
+    "tidsperiod": "period", "insatsperiod": "period",
+    "finansiering": "amount", "kostnad": "amount", "beviljade medel": "amount",
+    "beviljat belopp": "amount",
+    "syfte": "purpose", "målgrupp": "target_group", "målgrupper": "target_group",
+    "kontaktperson": "contact", "kontakt": "contact",
+    "projektmål": "goals", "mål": None, "målsättning": None, "målsättningar": None, "effektmål": None,
+    "bakgrund": None, "sammanfattning": None, "aktualiseras genom": None, "indikator": None, "indikatorer": None,
+    "projektledare": None, "deltagare": None,
+}
+# Amount labels that are fields only with a year or a colon ("Budget 2022:", "Medel 2017  3 900 tkr",
+# "Beviljat för 2012:"); alone they are headings ("Budget").
+YEAR_FIELD_LABELS: dict[str, str] = {
+    "budget": "amount", "medel": "amount", "beviljat": "amount", "beviljade medel": "amount", "belopp": "amount",
+    "kostnad": "amount", "finansiering": "amount", "bidrag": "amount",
+}
 PROSE_WORDS = 8  # a block with at least this many words is prose
 
 
@@ -114,6 +131,19 @@ def field_label(text: str) -> Optional[str]:
     if colon and 0 < _words(t) <= 3 and not NUMBERED_HEADING.match(t):
         return low
     return None
+
+
+FIELD_WITH_VALUE = re.compile(r"^\s*(?P<label>[A-ZÅÄÖ][\wåäö]*(?: [\wåäö]+){0,2}?)(?: (?:för )?(?:19|20)\d{2})?\s*:\s*\S")
+
+
+def is_field_with_value(text: str) -> bool:
+    """'Huvudman: Försäkringskassan', 'Budget 2022: 450 000 kr': a field and its value on one line,
+    content of the section it is in, never a heading."""
+    m = FIELD_WITH_VALUE.match(text)
+    if not m:
+        return False
+    label = m.group("label").lower()
+    return label in FIELD_LABELS or label in YEAR_FIELD_LABELS
 
 
 def _number_parts(number: str) -> list[int]:
@@ -237,6 +267,9 @@ def build(doc: Document, blocks: list[Block]) -> Tree:
                     del last_numbered[d]
                 open_node(Node(title, "numbered", base + depth, b.start, b.end, number=number))
                 continue
+        if b.kind in ("heading", "paragraph") and is_field_with_value(text):
+            add_content(b)
+            continue
         if b.kind in ("heading", "field", "paragraph") and is_upper_heading(text) and _words(text) <= 12:
             open_node(Node(text.rstrip(":").strip(), "upper", 1, b.start, b.end))
             continue

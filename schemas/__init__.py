@@ -125,6 +125,9 @@ class Goal(BaseModel):
     target: Optional[Target] = None
     project: Optional[str] = None
     section: Optional[str] = None
+    layout: Optional[str] = Field(
+        default=None, description="where it was read: list, paragraph, label ('Mål 1: ...'), table (a goal table), run_in"
+    )
     span: Span
 
 
@@ -137,11 +140,24 @@ class Project(BaseModel):
     end: Optional[date] = None
     amount_sek: Optional[float] = None
     amount_raw: Optional[str] = None
+    amount_kind: Optional[Literal["year", "total"]] = Field(
+        default=None, description="year: the amount for the plan year; total: only the total for the whole period is stated"
+    )
     target_group: Optional[str] = None
     purpose: Optional[str] = None
     contact: Optional[str] = None
     goals: list[Goal] = Field(default_factory=list)
     budget_rows: list[str] = Field(default_factory=list, description="labels of budget rows that fund it")
+    layout: Optional[str] = Field(
+        default=None,
+        description="where it was read: fields (a heading and field lines), table (an insats table), bullets, "
+        "run_in (a sentence listing projects), prose (a heading and sentences), bold, list",
+    )
+    guessed: list[str] = Field(
+        default_factory=list,
+        description="fields the reader inferred rather than read from a label or a table cell: owner or period "
+        "taken from prose, amount taken from a budget row",
+    )
     span: Span
 
 

@@ -28,27 +28,32 @@ PLACE_ALIASES: dict[str, str] = {
     "lund": "Lund",
 }
 DIRECTION_WORDS = ("Norra", "Södra", "Västra", "Östra", "Mellersta", "Nordvästra", "Sydvästra", "Nordöstra", "Sydöstra")
-NOT_PLACES = {"verksamhetsplan", "verksamhetsplanen", "varje", "detta", "denna", "ett", "en", "vårt", "samtliga", "alla",
+NOT_PLACES = {"dnr", "innehåll", "tabell", "sida", "förbundets", "styrelsen", "transkript", "protokoll", "årsredovisning",
+              "delårsrapport", "plan", "flerårsplan", "antagen", "fastställd", "verksamhetsplan", "verksamhetsplanen", "varje", "detta", "denna", "ett", "en", "vårt", "samtliga", "alla",
               "finsam", "respektive", "budget", "styrelsen", "förbundet", "nationella"}
 TRANSCRIPT_MARK = re.compile(r"^\s*Transkript:\s*$", re.M)
 _DIR = "|".join(DIRECTION_WORDS)
 _WORD = r"[A-ZÅÄÖ][\wåäöÅÄÖé-]*"
 NAME_PATTERNS = (
     # "Samordningsförbundet Sydnärke", "Samordningsförbundet i Trelleborg", "Samordningsförbundet Södra Dalarna"
-    re.compile(rf"\bSamordningsförbund(?:et)?[ \t]+(?:i[ \t]+)?(?P<place>(?:(?:{_DIR})[ \t]+)?{_WORD})"),
+    # "Samordningsförbundet Göteborg Nordost", "Samordningsförbundet Mitt i Dalarna", "... Trollhättan Lilla Edet Grästorp"
+    re.compile(rf"\b(?:Samordningsförbund(?:et)?|SAMORDNINGSFÖRBUNDET)[ \t]+(?:i[ \t]+)?"
+               rf"(?P<place>(?:(?:{_DIR})[ \t]+)?{_WORD}(?:[ \t]+(?:i[ \t]+)?{_WORD}){{0,3}})"),
     # "Lunds Samordningsförbund", "Södra Dalarnas samordningsförbund"
     re.compile(rf"(?P<place>(?:(?:{_DIR})[ \t]+)?{_WORD})[ \t]+[Ss]amordningsförbund\b(?!et)", re.U),
     re.compile(rf"(?P<place>(?:(?:{_DIR.upper()})[ \t]+)?[A-ZÅÄÖ]{{3,}})[ \t]+SAMORDNINGSFÖRBUND\b(?!ET)"),
     # "Finsam Lund", "Finsam i Lund", "Finsam Kävlings-Lomma"
-    re.compile(rf"\bFinsam[ \t]+(?:i[ \t]+)?(?P<place>{_WORD})"),
+    re.compile(rf"\b(?:Finsam|FINSAM)[ \t]+(?:i[ \t]+)?(?P<place>{_WORD}(?:[ \t]+{_WORD}){{0,3}})"),
 )
 OPENING_CHARS = 300  # a name this close to the content start is the title
 WEIGHTS = {"title": 5, "members": 3, "adoption": 3, "text": 1}
-MEMBER_CUES = ("medlem", "part", "huvudman", "samverka", "medlemsorganisation")
+MEMBER_CUES = ("medlem", "part", "huvudman", "samverka", "medlemsorganisation", "bilda")
 ADOPTION = re.compile(r"(?:fastställ|antag|beslutad|godkän)\w*\s+av\s+(?:förbunds)?styrelsen", re.I)
 PLAN_TITLE = re.compile(r"verksamhetsplan", re.I)
 YEAR = r"(?:19|20)\d{2}"
-BUDGET_RANGE = re.compile(rf"(?:budget(?:en)?(?:\s+för)?(?:\s+år)?|flerårsplan|åren|plan\s+för\s+åren)\s+({YEAR})\s*[-–—]\s*({YEAR})", re.I)
+BUDGET_RANGE = re.compile(rf"(?:budget(?:en)?(?:\s+för)?(?:\s+år)?|flerårsplan|åren|plan\s+för\s+åren"
+                          rf"|verksamhetsplan(?:en)?(?:\s+och\s+budget)?(?:\s+för)?(?:\s+år)?)"
+                          rf"\s+({YEAR})\s*[-–—]\s*({YEAR})", re.I)
 ORG_NR = re.compile(r"org(?:anisations)?\.?\s*-?\s*nr\.?\s*:?\s*(\d{6}-\d{4})", re.I)
 
 
@@ -77,13 +82,23 @@ PLACES_IN_A = {"luleå", "piteå", "skellefteå", "umeå", "ånge"}
 
 def place_key(place: str, genitive: bool) -> str:
     place = re.sub(r"\s+", " ", place.strip())
-    if place.isupper():
-        place = " ".join(w.capitalize() for w in place.split())
+    if place.isupper():  # "SÖDRA DALARNA" -> "Södra Dalarna"; an acronym ("TLG") stays as it is
+        place = " ".join(w if is_acronym(w) else w.capitalize() for w in place.split())
     # "Lunds samordningsförbund" -> Lund; place names ending in -ås/-ss keep their s (Borås),
     # unless the name without it is a place ending in -å ("Piteås" -> Piteå)
     if genitive and place.endswith("s") and (not place.endswith(("ås", "ss", "us")) or place[:-1].lower() in PLACES_IN_A):
         place = place[:-1]
     return PLACE_ALIASES.get(place.lower(), place)
+
+
+def is_acronym(word: str) -> bool:
+    return word.isupper() and not re.search(r"[AEIOUYÅÄÖ]", word)
+
+
+def _initials_hold(acronym: str, place: str) -> bool:
+    """'TLG' abbreviates 'Trollhättan Lilla Edet Grästorp': its letters are, in order, initials of the words."""
+    initials = iter(w[0].upper() for w in place.split())
+    return all(any(c == i for i in initials) for c in acronym)
 
 
 def canonical_name(place: str) -> str:
@@ -101,10 +116,18 @@ def association(text: str, start: int, members_span: Optional[tuple[int, int]], 
     for i, pat in enumerate(NAME_PATTERNS):
         for m in pat.finditer(body):
             raw_place = m.group("place")
-            if raw_place.split()[-1].lower() in NOT_PLACES:
+            words = raw_place.split()
+            cut = next((k for k, w in enumerate(words) if w.lower() in NOT_PLACES or (k and w.lower() == "i" and k == len(words) - 1)), None)
+            if cut is not None:
+                words = words[:cut]
+            while words and words[-1].lower() == "i":
+                words.pop()
+            if not words:
                 continue
+            kept = re.match(r"\S+(?:\s+\S+){%d}" % (len(words) - 1), m.group("place"))
+            raw_place = " ".join(words)
             key = place_key(raw_place, genitive=i in (1, 2))
-            a, b = start + m.start(), start + m.end()
+            a, b = start + m.start(), start + (m.end() if i else m.start("place") + kept.end())
             where = "text"
             if a - start < OPENING_CHARS:
                 where = "title"
@@ -119,6 +142,13 @@ def association(text: str, start: int, members_span: Optional[tuple[int, int]], 
         if key.endswith("s") and key[:-1] in scores:
             scores[key[:-1]] += scores.pop(key)
             forms[key[:-1]] += forms.pop(key)
+    # "Samordningsförbundet Trollhättan Lilla Edet Grästorp, FINSAM TLG": the acronym is the name
+    for key in [k for k in scores if is_acronym(k)]:
+        full = [k for k in scores if not is_acronym(k) and len(k.split()) > 1 and _initials_hold(key, k)]
+        if full:
+            target = max(full, key=lambda k: scores[k])
+            scores[target] += scores.pop(key)
+            forms[target] += forms.pop(key)
     if not scores:
         return None, [], None
     best = max(scores, key=lambda k: (scores[k], -forms[k][0][1]))
@@ -147,6 +177,35 @@ def members(text: str, start: int) -> tuple[list[tuple[nlp.Found, int]], Optiona
         if score > best_score:
             best, best_score, best_span = [(f, start + s.start) for f in found], score, (start + s.start, start + s.end)
     return best, best_span
+
+
+MEMBERS_TABLE_HEAD = re.compile(r"^\W*(?:medlem|medlemmar|medlemsorganisation|part|parter|huvudman|huvudmän)\W*$", re.I)
+
+
+def members_table(text: str, start: int) -> list[tuple[nlp.Found, int]]:
+    """Members listed in a table whose first column is headed 'Medlem' (or 'Part'): one a row."""
+    lines = text[start:].split("\n")
+    pos = start
+    offsets = []
+    for line in lines:
+        offsets.append(pos)
+        pos += len(line) + 1
+    for i, line in enumerate(lines):
+        first = re.split(r"\t|\s{2,}|\|", line.strip().strip("|"))[0] if line.strip() else ""
+        if not MEMBERS_TABLE_HEAD.match(first.strip()):
+            continue
+        found = []
+        for j in range(i + 1, len(lines)):
+            row = lines[j]
+            if not row.strip():
+                break
+            label = re.split(r"\t|\s{2,}|(?<=\S)\s*\|", row.strip().strip("|"))[0]
+            lead = row.find(label)
+            for f in nlp.members_in(label):
+                found.append((f, offsets[j] + max(lead, 0)))
+        if found:
+            return found
+    return []
 
 
 def plan_year(text: str, start: int) -> Optional[int]:
@@ -180,10 +239,24 @@ def adoption(text: str, start: int) -> tuple[Optional[date], Optional[tuple[int,
     return None, None
 
 
+PLAN_SIGNAL = re.compile(r"\b(?:verksamhetsplan\w*|budget\w*|flerårsplan\w*|verksamhetsår)\b", re.I)
+
+
+def is_plan(text: str, meta: Metadata) -> bool:
+    """A plan names its association and speaks of a plan or a budget: a document without a budget
+    table (the budget attached as an image or another file) is still a plan; an article, minutes or
+    a municipality's own budget is not."""
+    return meta.association is not None and bool(PLAN_SIGNAL.search(text, content_start(text)))
+
+
 def extract(doc: Document) -> Metadata:
     text = doc.text
     start = content_start(text)
     found, members_span = members(text, start)
+    if len({f.text for f, _ in found}) < 3:  # no sentence names them all: a members table may
+        tabled = members_table(text, start)
+        if len({f.text for f, _ in tabled}) > len({f.text for f, _ in found}):
+            found = tabled
     adopted, adoption_span = adoption(text, start)
     name, aliases, name_span = association(text, start, members_span, adoption_span)
     year = plan_year(text, start)

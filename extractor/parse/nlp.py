@@ -48,20 +48,40 @@ MONTHS: dict[str, int] = {
     "okt": 10, "nov": 11, "dec": 12,
 }
 
+# Words that open a period with no stated end: "fr.o.m. 2021-09-01", "från och med 1 mars 2021"
+FROM_WORDS = ("fr.o.m.", "fr.o.m", "fr o m", "from", "från och med", "från")
+# Unit spellings in prose that numbers.UNITS does not hold, and the unit they mean
+UNIT_ALIASES: dict[str, str] = {"ksek": "tkr", "tkr.": "tkr", "mkr.": "mkr"}
+
 STATE_MEMBERS = ("försäkringskassan", "arbetsförmedlingen")
 REGION_WORDS = ("Region", "Landstinget", "Regionen")
+# "Västerbottens läns landsting"
+COUNTY_COUNCIL_WORDS = ("landsting", "landstinget")
+# Words for a municipality after its name: "Köpings kommun", "Göteborgs Stad", "Trollhättans stad"
+MUNICIPALITY_WORDS = ("kommun", "stad")
+# First words of two-word municipality names: "Lilla Edets kommun", "Upplands Väsby kommun"
+MUNICIPALITY_PREFIXES = ("Lilla", "Stora", "Upplands", "Östra", "Västra", "Norra", "Södra", "Övre", "Nedre")
 _CAP = r"^[A-ZÅÄÖ][\wåäöéÅÄÖ-]*$"
+_LINE_BREAK = {"IS_SPACE": True, "OP": "?"}  # a name wrapped over two lines
 _NUM_GROUP_HEAD = r"^[-−–]?\d{1,3}(?:,\d+)?$"
 _NUM_GROUP = r"^\d{3}(?:,\d+)?$"
 _NUM_PLAIN = r"^[-−–]?\d+(?:,\d+)?$"
-_UNIT_WORDS = sorted({w for u in numbers.UNITS for w in [u.rstrip(".")] if " " not in w and w != ":-"})
+_UNIT_WORDS = sorted({w for u in list(numbers.UNITS) + list(UNIT_ALIASES) for w in [u.rstrip(".")] if " " not in w and w != ":-"})
 
 # EntityRuler patterns: (label, id, token pattern). Ids on MEMBER tell the member kind.
 PATTERNS: list[tuple[str, str, list[dict]]] = [
     ("MEMBER", "state", [{"LOWER": {"IN": list(STATE_MEMBERS)}}]),
     ("MEMBER", "region", [{"LOWER": "västra"}, {"LOWER": "götalandsregionen"}]),
     ("MEMBER", "region", [{"TEXT": {"IN": list(REGION_WORDS)}}, {"TEXT": {"REGEX": _CAP}}, {"LOWER": "län", "OP": "?"}]),
-    ("MEMBER", "municipality", [{"TEXT": {"REGEX": _CAP}}, {"LOWER": "kommun"}]),
+    ("MEMBER", "region", [{"TEXT": {"REGEX": _CAP}}, _LINE_BREAK, {"LOWER": "läns"}, _LINE_BREAK,
+                          {"LOWER": {"IN": list(COUNTY_COUNCIL_WORDS)}}]),
+    ("MEMBER", "municipality", [{"TEXT": {"IN": list(MUNICIPALITY_PREFIXES)}}, _LINE_BREAK, {"TEXT": {"REGEX": _CAP}},
+                                _LINE_BREAK, {"LOWER": {"IN": list(MUNICIPALITY_WORDS)}}]),
+    ("MEMBER", "municipality", [{"TEXT": {"REGEX": _CAP}}, _LINE_BREAK, {"LOWER": {"IN": list(MUNICIPALITY_WORDS)}}]),
+    # "Linköpings, Åtvidabergs och Kinda kommuner": several municipalities, named as written
+    ("MEMBER", "municipality_list", [
+        {"TEXT": {"REGEX": _CAP}}, {"TEXT": {"REGEX": r"^(?:,|och|samt|[A-ZÅÄÖ][\wåäöÅÄÖ-]*)$"}, "OP": "*"},
+        {"LOWER": {"IN": ["och", "samt"]}}, {"TEXT": {"REGEX": _CAP}}, {"LOWER": "kommuner"}]),
     # "kommunerna Askersund, Hallsberg, Kumla och Laxå": several municipalities in one entity
     ("MEMBER", "municipalities", [
         {"LOWER": "kommunerna"}, {"TEXT": {"REGEX": _CAP}},
@@ -189,12 +209,39 @@ def members_in(text: str) -> list[Found]:
                 start = ent.start_char + len(ent.text) - len(body) + m.start()
                 out.append(Found(municipality_name(m.group(0)), start, start + len(m.group(0)), "municipality"))
             continue
-        name = ent.text
+        if kind == "municipality_list":
+            out.extend(_municipality_list(text, ent.start_char, ent.end_char))
+            continue
+        name = re.sub(r"\s+", " ", ent.text)
         if kind == "state":
             name = name[0].upper() + name[1:].lower()
         if kind == "region" and name.startswith("Regionen"):
             continue
         out.append(Found(name, ent.start_char, ent.end_char, kind))
+    return out
+
+
+def _municipality_list(text: str, a: int, b: int) -> list[Found]:
+    """'Försäkringskassan, Region X samt Essunga, Grästorps och Vara kommuner': the municipalities
+    are the one-word names before 'kommuner' (each 'X kommun' as written); the members named
+    before them are read on their own."""
+    body = text[a:b].rsplit(None, 1)[0]  # without "kommuner"
+    names: list[re.Match] = []
+    head_end = 0
+    for m in reversed([m for m in re.finditer(r"(?:^|,\s*|\s+(?:och|samt)\s+)(?P<name>[^,]+?)(?=\s*,|\s+(?:och|samt)\s+|$)", body)]):
+        words = m.group("name").split()
+        ok = len(words) == 1 or (len(words) == 2 and words[0] in MUNICIPALITY_PREFIXES)
+        if not ok or m.group("name").lower() in STATE_MEMBERS or words[0] in REGION_WORDS:
+            head_end = m.end()
+            break
+        names.append(m)
+        if re.match(r"\s+samt\s+", m.group(0)):
+            head_end = m.start()
+            break
+    out = [Found(f"{m.group('name')} kommun", a + m.start("name"), a + m.end("name"), "municipality")
+           for m in reversed(names)]
+    if head_end:
+        out = [Found(f.text, f.start + a, f.end + a, f.kind) for f in members_in(body[:head_end])] + out
     return out
 
 
@@ -220,6 +267,9 @@ def amount_of(raw: str, default_unit: str = "kr") -> Optional[float]:
         return None
     unit = m.group("unit").strip().rstrip(".,;").strip()
     unit = re.sub(r"\s+", " ", unit)
+    first = unit.split(" ")[0].lower() if unit else ""
+    if first in UNIT_ALIASES:
+        unit = UNIT_ALIASES[first]
     factor = numbers.unit_factor(unit) if unit else None
     if factor is None:
         unit_m = numbers.UNIT_RE.search(unit)
@@ -301,3 +351,50 @@ def sentences(text: str) -> list[Found]:
         out += [Found(s.text, offset + s.start_char, offset + s.end_char, "sentence") for s in get_nlp()(piece).sents]
         offset += len(piece)
     return out
+
+
+_MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
+_DAY_DATE = rf"\d{{1,2}}\s+(?:{_MONTH_ALT})\.?\s+(?:19|20)\d{{2}}"
+_ISO_DATE = r"(?:19|20)\d{2}-\d{2}-\d{2}|(?:19|20)\d{6}"
+
+
+def _month_year(n: int) -> str:
+    return rf"(?P<m{n}>{_MONTH_ALT})\.?\s+(?P<y{n}>(?:19|20)\d{{2}})"
+
+
+
+_JOIN = r"\s*(?:[-–—]|t\.?\s?o\.?\s?m\.?|till och med|till)\s*"
+MONTH_RANGE = re.compile(rf"(?<![\w\d])(?:{_month_year(1)}){_JOIN}(?:{_month_year(2)})(?!\w)", re.I)
+_FROM_ALT = "|".join(re.escape(w).replace("\\ ", r"\s*") for w in sorted(FROM_WORDS, key=len, reverse=True))
+OPEN_START = re.compile(rf"(?<!\w)(?:{_FROM_ALT})\s*(?:den\s+)?(?P<date>{_DAY_DATE}|{_ISO_DATE})", re.I)
+DAY_RANGE = re.compile(rf"(?<![\d-])(?P<a>{_DAY_DATE}|{_ISO_DATE}){_JOIN}(?P<b>{_DAY_DATE}|{_ISO_DATE})(?!\d)", re.I)
+
+
+def _month_end(year: int, month: int) -> date:
+    nxt = date(year + (month == 12), month % 12 + 1, 1)
+    return date.fromordinal(nxt.toordinal() - 1)
+
+
+def period_of(text: str) -> Optional[Found]:
+    """The first period stated in ``text`` -> Found(value=(start, end)); end is None when the
+    period is open ("fr.o.m. 2021-09-01"). Day dates in every form ``date_ranges`` reads, month
+    ranges ("jan 2022–dec 2023", "januari 2013 – december 2015": first to last day), open starts.
+    A season or a bare year ("hösten 2022", "2017") states no exact date and gives None."""
+    found = [f for f in date_ranges(text)]
+    r = DAY_RANGE.search(text)
+    if r:
+        a, b = parse_date(r.group("a")), parse_date(r.group("b"))
+        if a and b and a <= b:
+            found.append(Found(r.group(0), r.start(), r.end(), "range", (a, b)))
+    m = MONTH_RANGE.search(text)
+    if m:
+        a = date(int(m.group("y1")), MONTHS[m.group("m1").lower()], 1)
+        b = _month_end(int(m.group("y2")), MONTHS[m.group("m2").lower()])
+        if a <= b:
+            found.append(Found(m.group(0), m.start(), m.end(), "range", (a, b)))
+    o = OPEN_START.search(text)
+    if o:
+        d = parse_date(o.group("date"))
+        if d:
+            found.append(Found(o.group(0), o.start(), o.end(), "from", (d, None)))
+    return min(found, key=lambda f: f.start) if found else None

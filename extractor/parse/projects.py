@@ -22,22 +22,13 @@ from typing import Optional
 from extractor.document import Document
 from extractor.layout import Block, cells_of
 from extractor.parse import nlp, numbers
-from extractor.sections import Node, Tree, field_label
+from extractor.sections import FIELD_LABELS, YEAR_FIELD_LABELS, Node, Tree, field_label
 from schemas import BudgetTable, Project
 
 CONTAINER_PROJECT = re.compile(r"projekt|verksamhet|insats|aktivitet", re.I)
 CONTAINER_GRANT = re.compile(r"beslut|bevilja|finansier", re.I)
-# field label -> Project attribute
-FIELD_ROLES: dict[str, str] = {
-    "huvudman": "owner", "projektägare": "owner", "ägare": "owner",
-    "intressenter": "stakeholders",
-    "ort": "place",
-    "projektperiod": "period", "projekttid": "period", "projektid": "period", "period": "period",
-    "finansiering": "amount", "kostnad": "amount",
-    "målgrupp": "target_group",
-    "syfte": "purpose",
-    "kontaktperson": "contact", "kontakt": "contact",
-}
+# field label -> Project attribute (the one table of field labels is sections.FIELD_LABELS)
+FIELD_ROLES: dict[str, str] = {label: role for label, role in FIELD_LABELS.items() if role and role != "goals"}
 INLINE_FIELD = re.compile(r"^(?P<label>[A-ZÅÄÖ][a-zåäö]+)\s*:\s*(?P<value>\S.*)$", re.S)
 PROJECT_CUE = re.compile(r"\b(?:projekt\w*|förstudie\w*|verksamhet\w*|insats\w*|delprojekt\w*)\b", re.I)
 OWNER_PHRASE = re.compile(r"\b(?:ägs|drivs)\s+av\s+(?P<owner>[A-ZÅÄÖ][\wåäöÅÄÖ-]*(?:\s+[A-ZÅÄÖ]?[\wåäöÅÄÖ-]+){0,3}?)(?=\s+(?:och|som|i|med)\b|[.,;])")
@@ -305,21 +296,62 @@ def _trim(doc: Document, end: int) -> int:
     return end
 
 
-def extract(doc: Document, tree: Tree, content_start: int = 0, places: Optional[list[str]] = None) -> list[Project]:
+def _keys(name: str) -> set[str]:
+    return {k for k in (name_key(name), name_key(re.sub(r"\([^)]*\)", " ", name))) if k}
+
+
+GUESSABLE = {"amount_sek": "amount", "amount_raw": "amount", "amount_kind": "amount", "start": "period", "end": "period"}
+MERGED_FIELDS = ("owner", "place", "start", "end", "amount_sek", "amount_raw", "amount_kind", "target_group",
+                 "purpose", "contact")
+
+
+def merge(found: list[Project]) -> list[Project]:
+    """One project per name: the first reading found stays, later readings (an insats table, a budget
+    row) fill the fields it lacks."""
+    out: list[Project] = []
+    for p in found:
+        same = next((q for q in out if _keys(q.name) & _keys(p.name)), None)
+        if same is None:
+            out.append(p)
+            continue
+        filled = set()
+        had_start = same.start is not None
+        for f in MERGED_FIELDS:
+            if getattr(same, f) in (None, "", []) and getattr(p, f) not in (None, "", []):
+                if f == "end" and had_start:
+                    continue
+                setattr(same, f, getattr(p, f))
+                filled.add(GUESSABLE.get(f, f))
+        if same.start and same.end is None and p.start == same.start and p.end:
+            same.end = p.end  # a period read whole elsewhere ("1 januari 2023 – 31" in a broken table row)
+            filled.add("period")
+        if not same.stakeholders and p.stakeholders:
+            same.stakeholders = p.stakeholders
+        same.guessed += [g for g in p.guessed if g in filled and g not in same.guessed]
+    return sorted(out, key=lambda p: p.span.start)
+
+
+def extract(doc: Document, tree: Tree, content_start: int = 0, places: Optional[list[str]] = None,
+            year: Optional[int] = None) -> list[Project]:
     projects: list[Project] = []
     for c in containers(tree):
         if c.start < content_start:
             continue
         found = from_numbered(doc, c) or from_titles(doc, c) or from_bold(doc, c) or from_list_items(doc, c)
+        for p in found:
+            p.layout = p.layout or "fields"
         projects.extend(found)
-    projects.extend(from_run_in(doc, content_start, places or []))
-    seen, out = set(), []
-    for p in sorted(projects, key=lambda p: p.span.start):
-        key = name_key(p.name)
-        if key and key not in seen:
-            seen.add(key)
-            out.append(p)
-    return out
+    run_in = from_run_in(doc, content_start, places or [])
+    for p in run_in:
+        p.layout = "run_in"
+    projects.extend(run_in)
+    projects.sort(key=lambda p: p.span.start)
+    projects.extend(from_fields(doc, tree, content_start, year))
+    projects.extend(from_insats_tables(doc, tree, content_start, year))
+    projects.extend(from_bullets(doc, tree, content_start, year))
+    projects.extend(from_funded_list(doc, tree, content_start, year))
+    projects.extend(from_prose(doc, tree, content_start, year))
+    return merge([p for p in projects if name_key(p.name)])
 
 
 # -- budget rows ----------------------------------------------------------------------------
@@ -386,3 +418,551 @@ def amounts_from_budget(projects: list[Project], tables: list[BudgetTable], year
         if raws:
             p.amount_sek = int(total) if float(total).is_integer() else total
             p.amount_raw = "; ".join(raws)
+            p.amount_kind = "year"
+            if "amount" not in p.guessed:
+                p.guessed.append("amount")
+
+
+# -- every layout: field records, bullets, run-in lists, insats tables, prose ------------------
+
+_YEAR = r"(?:19|20)\d{2}"
+
+
+def _alternation(labels) -> str:
+    return "|".join(sorted({re.escape(label).replace(r"\ ", r"[ \t]+") for label in labels}, key=len, reverse=True))
+
+
+# "Huvudman: X", "Budget 2022: X", "Beviljat för 2012: X", "Huvudman      X" (aligned), "Huvudman:\nX",
+# and a label with words after it before its colon: "Huvudman för insatsen: X", "Medel från förbundet 2022: X"
+_QUALIFIER = r"(?P<{}>(?:[ \t]+(?!(?:19|20)\d{{2}}\b)[\wåäöÅÄÖ-]+){{1,3}}?)??"
+FIELD_RE = re.compile(
+    rf"(?<![\wåäöÅÄÖ-])(?:(?P<ylabel>{_alternation(YEAR_FIELD_LABELS)}){_QUALIFIER.format('yqual')}"
+    rf"(?:[ \t]+(?:för[ \t]+)?(?:år[ \t]+)?(?P<year>{_YEAR}))?"
+    rf"|(?P<plabel>{_alternation(FIELD_LABELS)}){_QUALIFIER.format('pqual')})"
+    rf"(?P<sep>[ \t]*:|[ \t]{{2,}}(?=\S)|[ \t]*(?=\n))", re.I)
+PARAGRAPH_END = re.compile(r"\n[ \t]*\n")
+SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+SECTION_NUMBER = re.compile(r"(?:^|\s)\d{1,2}(?:\.\d{1,2})+\.?\s+(?=[A-ZÅÄÖ])")
+NOT_DECIDED = re.compile(
+    r"\b(?:ej|inte|icke)\s+(?:ännu\s+)?beslutad\w*|\bunder\s+beredning\b|\bbereds\b|\bplanerad\w*\s+(?:insats|projekt|ansökan)\w*"
+    r"|\bansökan\s+om\b|\bansökningar\b", re.I)
+# headings of a plan's own parts, never the name of a project that has fields under it
+PLAN_PART = re.compile(r"^(?:budget|resultatbudget|balansbudget|driftbudget|ekonomi|eget\s+kapital|resultat|balans"
+                       r"|verksamhetsplan|inledning|sammanfattning|vision|mål|\w*mål|målgrupp\w*|organisation|styrelse"
+                       r"|finansiellt|ekonomiskt|övergripande"
+                       r"|uppföljning|förslag\s+till\s+beslut|beslut|medlemsbidrag|tabell)\b", re.I)
+CONTAINER_TITLE = re.compile(r"^(?:\d[\d.]*\s*)?(?:[\wåäö]+\s+)?(?:insatser|projekt|verksamheter|aktiviteter)\b", re.I)
+TOTAL_WORDS = re.compile(r"\b(?:totalt|sammanlagt|hela\s+(?:projekt)?(?:tiden|perioden)|för\s+perioden|under\s+perioden)\b", re.I)
+TAIL_CHARS = 3000  # prose after a project's last field that still belongs to it, at most
+MARKUP = re.compile(r"\*\*|__|^#+\s*|\s*#+$")
+ITEM_BULLET = re.compile(r"^(?P<indent>[ \t]*)(?:[•▪◦·*✓]|[-–](?=\s))[ \t]+")
+PART_SPLIT = re.compile(r"[ \t]+[–—-][ \t]+")
+OWNER_SENTENCE = re.compile(
+    r"\b(?:(?:drivs|ägs|bedrivs|leds|genomförs)\s+av|(?:huvudman|projektägare)\s+(?:för\s+\w+\s+)?(?:är|blir))\s+"
+    r"(?P<owner>[A-ZÅÄÖ][\wåäöÅÄÖ-]*(?:,?\s+(?:[A-ZÅÄÖ][\wåäöÅÄÖ-]*|(?:i|och)\s+(?=[A-ZÅÄÖ])[A-ZÅÄÖ][\wåäöÅÄÖ-]*"
+    r"|läns\s+landsting|kommun|stad|landsting))*)")
+FUNDING_VERB = re.compile(r"\b(?:finansier\w*|bevilja\w*|bidrar|bidra|avsätt\w*|budgeter\w*|tilldela\w*|medel)\b", re.I)
+
+
+def _valid_field(text: str, m: re.Match) -> Optional[str]:
+    """The role of a field label match, or None when it is no field here."""
+    raw = m.group("ylabel") or m.group("plabel")
+    label = re.sub(r"\s+", " ", raw.lower())
+    if not raw[0].isupper():
+        return None
+    role = FIELD_LABELS.get(label) if label in FIELD_LABELS else None
+    year_role = YEAR_FIELD_LABELS.get(label)
+    colon = ":" in m.group("sep")
+    if role is None and label not in FIELD_LABELS:
+        if not year_role or not (m.group("year") or colon):
+            return None
+        role = year_role
+    elif m.group("year") and year_role:
+        role = year_role
+    if role is None:
+        return "other"
+    if (m.group("yqual") or m.group("pqual")) and not colon:
+        return None
+    if not colon:
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if text[line_start:m.start()].strip():
+            return None  # aligned or lone labels stand at the start of their line
+    return role
+
+
+def _field_matches(text: str, start: int) -> list[tuple[re.Match, str]]:
+    out = []
+    for m in FIELD_RE.finditer(text, start):
+        role = _valid_field(text, m)
+        if role:
+            out.append((m, role))
+    return out
+
+
+def _clean_head(text: str) -> str:
+    """'5.1 **Projektet "På väg"**' -> 'På väg'; 'Insats 1: Navigatorcentrum' -> 'Navigatorcentrum'."""
+    t = re.sub(r"\s+", " ", MARKUP.sub("", text.strip())).strip()
+    t = MARKUP.sub("", t).strip()
+    t = re.sub(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+", "", t)
+    q = re.search(r"[\"”“]([^\"”“]+)[\"”“]", t)
+    if q:
+        t = q.group(1)
+    t = NAME_NOISE.sub("", t) if len(NAME_NOISE.sub("", t).split()) >= 1 and NAME_NOISE.match(t) else t
+    t = re.sub(r"^(?:insats|projekt|delprojekt)\s+\d+\s*[:.–-]\s*", "", t, flags=re.I)
+    return t.strip(" :–-")
+
+
+def _heading_like(line: str) -> bool:
+    t = _clean_head(line)
+    return bool(t) and len(t.split()) <= 14 and not t.endswith((".", ",", ";", ":")) and t[0].isupper() \
+        and "\t" not in line.strip() and not FIELD_RE.match(t + ":")
+
+
+def _head_of(doc: Document, tree: Tree, a: int) -> Optional[tuple[str, int]]:
+    """The name a record of fields starting at ``a`` belongs to, and where it stands."""
+    text = doc.text
+    line_start = text.rfind("\n", 0, a) + 1
+    before = text[line_start:a]
+    if before.strip():  # run-in: "6.1 Ungdomslotsen Angered Huvudman: ..."
+        cut = 0
+        for m in SENTENCE_END.finditer(before):
+            cut = m.end()
+        for m in SECTION_NUMBER.finditer(before, cut):
+            cut = m.end()
+        name = _clean_head(before[cut:])
+        if name and len(name.split()) <= 14 and name[0].isupper():
+            return name, line_start + cut + (len(before[cut:]) - len(before[cut:].lstrip()))
+        return None
+    # the nearest line above
+    pos = line_start - 1
+    for _ in range(4):
+        if pos <= 0:
+            break
+        ls = text.rfind("\n", 0, pos) + 1
+        line = text[ls:pos]
+        pos = ls - 1
+        if not line.strip():
+            continue
+        if _heading_like(line) and not CONTAINER_TITLE.match(_clean_head(line)):
+            return _clean_head(line), ls + len(line) - len(line.lstrip())
+        break
+    node = tree.node_at(a)
+    while node is not None and node.kind == "field":
+        node = node.parent
+    if node is not None and node.kind in ("numbered", "title", "upper") and not CONTAINER_TITLE.match(node.title):
+        return _clean_head(node.title), node.start
+    return None
+
+
+def _first_line(value: str) -> str:
+    v = value.strip()
+    v = v.split("\n")[0]
+    m = SENTENCE_END.search(v)
+    if m and not re.match(r"\d", v[m.end():].strip()[:1] or "x"):
+        v = v[: m.start()]
+    return re.sub(r"\s+", " ", MARKUP.sub("", v)).strip(" .,;")
+
+
+def _amount_of_value(value: str, label_year: Optional[int], year: Optional[int]) -> Optional[tuple[float, str, str]]:
+    """(kronor, raw, kind) from a field value: 'X kr för hela projekttiden, varav Y kr under 2022' is Y
+    for a 2022 plan; 'X kr totalt för projekttiden' is a total."""
+    v = value.strip()
+    first = re.split(r"\n[ \t]*\n", v)[0]
+    sent = SENTENCE_END.search(first)
+    clause = first[: sent.start()] if sent else first
+    monies = nlp.money_in(clause)
+    if not monies:
+        return None
+    if year is not None:
+        for f in monies:
+            before, after = clause[max(0, f.start - 15):f.start], clause[f.end:f.end + 30]
+            if re.search(r"varav|därav|av\s+dessa", before, re.I) and re.search(rf"\b{year}\b", after):
+                return f.value, f.text, "year"
+    f = monies[0]
+    total = bool(TOTAL_WORDS.search(clause)) and not label_year
+    return f.value, f.text, "total" if total else "year"
+
+
+def _set_amount(p: Project, found: Optional[tuple[float, str, str]]) -> None:
+    if found and p.amount_sek is None:
+        p.amount_sek, p.amount_raw, p.amount_kind = found
+
+
+def _set_period(p: Project, value: str) -> None:
+    if p.start or p.end:
+        return
+    f = nlp.period_of(value)
+    if f:
+        p.start, p.end = f.value
+
+
+def _fill(p: Project, role: str, value: str, label_year: Optional[int], year: Optional[int]) -> None:
+    if role == "owner" and not p.owner:
+        p.owner = _first_line(value) or None
+    elif role == "stakeholders" and not p.stakeholders:
+        p.stakeholders = [s.strip(" .") for s in re.split(r",\s*|\s+och\s+|\s+samt\s+", _first_line(value)) if s.strip(" .")]
+    elif role == "place" and not p.place:
+        p.place = _first_line(value) or None
+    elif role == "period":
+        _set_period(p, value)
+    elif role == "amount":
+        _set_amount(p, _amount_of_value(value, label_year, year))
+    elif role in ("target_group", "purpose") and not getattr(p, role):
+        text = re.sub(r"\s+", " ", re.split(r"\n[ \t]*\n", value.strip())[0]).strip()
+        setattr(p, role, text or None)
+    elif role == "contact" and not p.contact:
+        p.contact = _first_line(value) or None
+
+
+def _excluded(doc: Document, tree: Tree, offset: int, text: str) -> bool:
+    """Applications not yet decided, or anything under a heading that says so."""
+    if NOT_DECIDED.search(text):
+        return True
+    node = tree.node_at(offset)
+    return any(NOT_DECIDED.search(n.title) for n in (node.chain() if node else []))
+
+
+def from_fields(doc: Document, tree: Tree, start: int, year: Optional[int]) -> list[Project]:
+    """A name (numbered heading, title line, bold line, or run-in before the first label) followed by
+    field lines: one field a line, a label and its value on separate lines, aligned in columns, or
+    several fields in one sentence ("Huvudman: X. Projekttid: Y. Budget 2021: Z.")."""
+    text = doc.text
+    matches = _field_matches(text, start)
+    records: list[list[tuple[re.Match, str, str]]] = []
+    prev_end = None
+    for i, (m, role) in enumerate(matches):
+        nxt = matches[i + 1][0].start() if i + 1 < len(matches) else len(text)
+        vstart = m.end()
+        if m.group("sep").strip() == "" and text[vstart:vstart + 1] in ("\n", ""):
+            vstart += 1
+        if not text[vstart:text.find("\n", vstart) if "\n" in text[vstart:] else len(text)].strip():
+            # 'Huvudman\n\nKumla kommun': the value is the next line that is not blank
+            nonblank = re.compile(r"\S").search(text, vstart)
+            if nonblank and nonblank.start() < nxt:
+                vstart = text.rfind("\n", 0, nonblank.start()) + 1
+        para = PARAGRAPH_END.search(text, vstart if text[vstart:vstart + 1] != "\n" else vstart + 1)
+        vend = min(nxt, para.start() if para else len(text))
+        value = text[vstart:vend]
+        gap = text[prev_end:m.start()] if prev_end is not None else "x"
+        roles = {r for _, r, _ in records[-1]} if records else set()
+        if not records or gap.strip() or (role in roles and role != "other"):
+            records.append([])
+        records[-1].append((m, role, value))
+        prev_end = vend
+    out = []
+    heads: list[int] = []
+    for rec in records:
+        roles = {r for _, r, v in rec if v.strip()}
+        core = roles & {"owner", "period", "amount"}
+        if not ("owner" in core or len(core) >= 2):
+            continue
+        head = _head_of(doc, tree, rec[0][0].start())
+        if head is None:
+            continue
+        name, head_start = head
+        if field_label(name + ":") in FIELD_LABELS or len(name) < 2 or PLAN_PART.match(name) or ": " in name:
+            continue
+        values = " ".join(v for _, _, v in rec)
+        if _excluded(doc, tree, head_start, name + " " + values[:300]):
+            continue
+        p = Project(name=name, span=doc.span(head_start, head_start + len(name)), layout="fields")
+        for m, role, value in rec:
+            if role != "other":
+                _fill(p, role, value, int(m.group("year")) if m.group("year") else None, year)
+        last = rec[-1]
+        p.span = doc.span(head_start, _trim(doc, last[0].end() + len(last[2])))
+        out.append(p)
+        heads.append(head_start)
+    # a project's span runs to the next heading that is not a field, or the next project's name
+    heads_after = sorted(n.start for n in tree.walk() if n.kind != "field")
+    for i, p in enumerate(out):
+        limit = out[i + 1].span.start if i + 1 < len(out) else len(text)
+        end = next((h for h in heads_after if h > p.span.start), len(text))
+        end = max(min(end, limit, p.span.end + TAIL_CHARS), p.span.end)
+        p.span = doc.span(p.span.start, _trim(doc, min(end, limit)))
+    return out
+
+
+def _join_item(doc: Document, i: int) -> tuple[str, int, int]:
+    """A bullet line and its indented continuation lines."""
+    lines = doc.lines
+    first = lines[i]
+    m = ITEM_BULLET.match(first.text)
+    indent = len(m.group("indent"))
+    parts, end = [first.text[m.end():]], first.end
+    j = i + 1
+    while j < len(lines) and lines[j].text.strip() and not ITEM_BULLET.match(lines[j].text) \
+            and len(lines[j].text) - len(lines[j].text.lstrip()) > indent and "\t" not in lines[j].text:
+        parts.append(lines[j].text.strip())
+        end = lines[j].end
+        j += 1
+    return " ".join(p.strip() for p in parts), first.start + m.end(), end
+
+
+def _classify_parts(p: Project, parts: list[str], year: Optional[int]) -> None:
+    for part in parts:
+        money = nlp.money_in(part)
+        if money and p.amount_sek is None and len(part.split()) <= 8:
+            _set_amount(p, _amount_of_value(part, None, year))
+            continue
+        period = nlp.period_of(part)
+        if period and not (p.start or p.end):
+            p.start, p.end = period.value
+            continue
+        if not p.owner and part[:1].isupper() and not re.search(r"\d", part):
+            p.owner = part.strip(" .")
+
+
+def from_bullets(doc: Document, tree: Tree, start: int, year: Optional[int]) -> list[Project]:
+    """'• Name – owner – 450 tkr – 2022-01-01–2023-12-31': a list item whose dash-separated parts
+    are a name, an owner, an amount and a period."""
+    out = []
+    for i, line in enumerate(doc.lines):
+        if line.start < start or not ITEM_BULLET.match(line.text):
+            continue
+        item, a, b = _join_item(doc, i)
+        parts = [x.strip() for x in PART_SPLIT.split(item)]
+        if len(parts) < 3:
+            continue
+        name = _clean_head(parts[0])
+        if not name or len(name.split()) > 12 or not name[0].isupper() or _excluded(doc, tree, a, item):
+            continue
+        p = Project(name=name, span=doc.span(a, b), layout="bullets")
+        _classify_parts(p, parts[1:], year)
+        if (p.amount_sek is None and p.start is None) or not p.owner:
+            continue
+        out.append(p)
+    return out
+
+
+FUNDED_LIST = re.compile(
+    r"följande(?:\s+[\wåäö-]+){0,2}?\s+(?:verksamheter|insatser|projekt|aktiviteter)\b[^:.\n]{0,80}:[ \t]*(?=\S)", re.I)
+
+
+def _split_top(text: str) -> list[tuple[int, int]]:
+    """Items of 'A (x, 1,2 Mkr), B (y) och C' split at commas and 'och'/'samt' outside parentheses."""
+    out, depth, a, i = [], 0, 0, 0
+    while i < len(text):
+        c = text[i]
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            m = re.match(r",\s+|\s+(?:och|samt)\s+", text[i:])
+            if m and (c == "," or c.isspace()):
+                out.append((a, i))
+                a = i + m.end()
+                i = a
+                continue
+        i += 1
+    out.append((a, len(text)))
+    return [(x, y) for x, y in out if text[x:y].strip()]
+
+
+def from_funded_list(doc: Document, tree: Tree, start: int, year: Optional[int]) -> list[Project]:
+    """'Under 2019 finansierar förbundet följande insatser: A (Xköpings kommun, 1,2 Mkr), B (Region Y,
+    800 tkr) och C.' The sentence must say the activities are funded or granted."""
+    text = doc.text
+    out = []
+    for m in FUNDED_LIST.finditer(text, start):
+        sent_start = max(text.rfind(". ", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
+        lead = text[sent_start:m.end()]
+        if not FUNDING_VERB.search(lead) or NOT_DECIDED.search(lead):
+            continue
+        a = m.end()
+        para_end = text.find("\n", a)
+        para_end = len(text) if para_end < 0 else para_end
+        rest = text[a:para_end]
+        depth, end = 0, len(rest)
+        for i, c in enumerate(rest):
+            depth += c == "("
+            depth -= c == ")"
+            if depth == 0 and c in ".!?" and (i + 1 == len(rest) or rest[i + 1].isspace()):
+                end = i
+                break
+        body = rest[:end]
+        if "," not in body and "(" not in body:
+            continue  # names running together: from_run_in reads those
+        for x, y in _split_top(body):
+            item = body[x:y].strip()
+            im = re.match(r"^(?P<name>[^()]+?)\s*(?:\((?P<inner>[^()]*)\))?\s*$", item)
+            if not im or NOT_DECIDED.search(item):
+                continue
+            name = _clean_head(im.group("name"))
+            if not name or not name[0].isupper() or len(name.split()) > 12:
+                continue
+            p = Project(name=name, span=doc.span(a + x, a + x + len(item)), layout="run_in")
+            if im.group("inner"):
+                _classify_parts(p, [s.strip() for s in re.split(r",\s+", im.group("inner"))], year)
+            out.append(p)
+    return out
+
+
+TABLE_NAME_HEAD = re.compile(r"^(?:insats|insatser|projekt|verksamhet|verksamheter|aktivitet|aktiviteter)\b", re.I)
+TABLE_OWNER_HEAD = re.compile(r"^(?:huvudman|huvudmän|projektägare|ägare|utförare|anordnare)\b", re.I)
+TABLE_PERIOD_HEAD = re.compile(r"^(?:period|projekttid|projektperiod|tidsperiod|tid)\b", re.I)
+TABLE_AMOUNT_HEAD = re.compile(r"belopp|budget|beviljat|beviljade|medel|kostnad|bidrag|(?:19|20)\d{2}", re.I)
+TABLE_TOTAL_HEAD = re.compile(r"^(?:totalt|total|summa)\b", re.I)
+TOTAL_ROW = re.compile(r"^(?:summa|totalt|total|s:a)\b", re.I)
+
+
+def _split_cells(line: str) -> list[tuple[int, str]]:
+    """(offset in line, text) of the cells of one table line: tabs, '|' or runs of spaces."""
+    if "\t" in line:
+        out, pos = [], 0
+        for part in line.split("\t"):
+            out.append((pos + len(part) - len(part.lstrip()), part.strip()))
+            pos += len(part) + 1
+        return out
+    if line.strip().startswith("|"):
+        out, pos = [], 0
+        for part in line.split("|"):
+            out.append((pos + len(part) - len(part.lstrip()), MARKUP.sub("", part.strip()).strip()))
+            pos += len(part) + 1
+        return out[1:-1] if len(out) > 2 else out
+    return [(m.start(), m.group(0)) for m in re.finditer(r"\S(?:.*?\S)?(?=\s{2,}|$)", line)]
+
+
+def from_insats_tables(doc: Document, tree: Tree, start: int, year: Optional[int]) -> list[Project]:
+    """An insats table, 'Insats | Huvudman | Period | Belopp 2022': one project a row, with the owner,
+    period and amount of its cells. Tab, pipe and space-aligned tables; a cell wrapped onto the next
+    line (aligned under its column) continues its row."""
+    lines = doc.lines
+    out: list[Project] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.start < start:
+            i += 1
+            continue
+        head = _split_cells(line.text)
+        texts = [t for _, t in head]
+        if len(head) < 3 or not TABLE_NAME_HEAD.match(texts[0]) or not any(TABLE_OWNER_HEAD.match(t) for t in texts):
+            i += 1
+            continue
+        col = {"name": 0}
+        for k, t in enumerate(texts):
+            if k and "owner" not in col and TABLE_OWNER_HEAD.match(t):
+                col["owner"] = k
+            elif k and "period" not in col and TABLE_PERIOD_HEAD.match(t):
+                col["period"] = k
+            elif k and TABLE_TOTAL_HEAD.match(t):
+                col.setdefault("total", k)
+            elif k and TABLE_AMOUNT_HEAD.search(t):
+                if year is not None and str(year) in t or "amount" not in col:
+                    col["amount"] = k
+        caption = " ".join(l.text for l in lines[max(0, i - 2):i])
+        unit_line = lines[i + 1].text if i + 1 < len(lines) else ""
+        unit = numbers.find_unit(line.text) or (numbers.find_unit(unit_line) if not re.search(r"[a-zåäö]{5}", unit_line) else None) \
+            or numbers.find_unit(caption) or "kr"
+        factor = numbers.unit_factor(unit) or 1
+        starts = [a for a, _ in head]
+        spaced = "\t" not in line.text and not line.text.strip().startswith("|")
+        rows: list[tuple[int, int, dict[int, str]]] = []
+        j = i + 1
+        while j < len(lines) and lines[j].text.strip():
+            lt = lines[j].text
+            if re.fullmatch(r"[\s|:-]+", lt):
+                j += 1
+                continue
+            cells = _split_cells(lt)
+            if spaced:
+                placed: dict[int, str] = {}
+                for a, t in cells:
+                    k = max((k for k, s in enumerate(starts) if s <= a + 2), default=0)
+                    placed[k] = (placed.get(k, "") + " " + t).strip()
+            else:
+                placed = {k: t for k, (_, t) in enumerate(cells) if t}
+            amount_col = col.get("amount")
+            wrapped = amount_col is not None and not placed.get(amount_col) and rows and rows[-1][2].get(amount_col) \
+                and not (placed.get(col.get("owner", -1), "x")[:1].isupper())
+            if rows and (0 not in placed or wrapped):
+                for k, t in placed.items():  # a wrapped cell continues its row
+                    before = rows[-1][2].get(k, "")
+                    rows[-1][2][k] = (before + t if before.endswith("-") else before + " " + t).strip()
+                rows[-1] = (rows[-1][0], lines[j].end, rows[-1][2])
+            else:
+                rows.append((lines[j].start, lines[j].end, placed))
+            j += 1
+        for a, b, cells in rows:
+            name = _clean_head(cells.get(0, ""))
+            if TOTAL_ROW.match(name):
+                break  # what follows a total row is no longer the table's insatser
+            if not name or not any(v for k, v in cells.items() if k):
+                continue
+            if NOT_DECIDED.search(" ".join(cells.values())):
+                continue
+            p = Project(name=name, span=doc.span(a, b), layout="table")
+            if "owner" in col and cells.get(col["owner"]):
+                p.owner = re.sub(r"\s+", " ", cells[col["owner"]]).strip(" .")
+            if "period" in col and cells.get(col["period"]):
+                _set_period(p, cells[col["period"]])
+            for key, kind in (("amount", "year"), ("total", "total")):
+                if key in col and cells.get(col[key]) and p.amount_sek is None:
+                    cell = numbers.parse_cell(cells[col[key]])
+                    if isinstance(cell, numbers.Amount):
+                        f = numbers.unit_factor(cell.unit) or factor
+                        p.amount_sek, p.amount_raw, p.amount_kind = abs(float(cell.sek(f))), f"{cells[col[key]]} {unit}", kind
+            if p.owner or p.amount_sek is not None:
+                out.append(p)
+        i = j
+    return out
+
+
+# a heading naming the projects a plan funds: "Insatser 2021", "Finansierade projekt", "Våra verksamheter"
+PROSE_CONTAINER = re.compile(r"\b(?:\w*insats(?:er|erna|en)?|projekt(?:en|et)?|verksamheter(?:na)?|aktiviteter(?:na)?)\b", re.I)
+PERIOD_CUE = re.compile(r"\b(?:period\w*|under|från|fr\.?o\.?m|mellan|pågår|löper|startar|avslutas)\b", re.I)
+
+
+def from_prose(doc: Document, tree: Tree, start: int, year: Optional[int]) -> list[Project]:
+    """A heading per project under a heading naming projects ('Insatser 2021'), with the owner and the
+    amount in sentences: 'Projektet drivs av Arbetsförmedlingen ... förbundet bidrar med 650 000
+    kronor under perioden 1 mars 2021 till 28 februari 2023'. Every field read so is marked guessed."""
+    text = doc.text
+    out = []
+    def candidates(c: Node):
+        yield from c.children
+        # title headings one rank down nest only the first under the container: the next ones are
+        # its siblings, as long as each is a project
+        siblings = c.parent.children if c.parent else tree.roots
+        if c.kind == "title" and c.children:
+            for n in siblings[siblings.index(c) + 1:]:
+                if n.kind != "title" or n.rank != c.rank:
+                    break
+                yield n
+
+    for c in tree.walk():
+        if c.kind == "field" or c.start < start or not PROSE_CONTAINER.search(c.title) or PLAN_PART.match(c.title):
+            continue
+        for n in candidates(c):
+            sibling = n not in c.children
+            name = _clean_head(n.title)
+            if n.kind == "field" or PROSE_CONTAINER.fullmatch(name) or NOT_DECIDED.search(n.title) or not name \
+                    or len(name.split()) > 12 or field_label(name + ":") in FIELD_LABELS or PLAN_PART.match(name):
+                if sibling:
+                    break
+                continue
+            body = text[n.heading_end:n.end]
+            if _field_matches(body, 0) and any(r in ("owner", "amount") for _, r in _field_matches(body, 0)):
+                continue  # a field record: from_fields reads it
+            p = Project(name=name, span=doc.span(n.start, _trim(doc, n.end)), layout="prose")
+            for s in nlp.sentences(body):
+                o = OWNER_SENTENCE.search(s.text)
+                if o and not p.owner:
+                    p.owner = o.group("owner").strip(" ,")
+                    p.guessed.append("owner")
+                if p.amount_sek is None and FUNDING_VERB.search(s.text):
+                    money = nlp.money_in(s.text)
+                    if money:
+                        _set_amount(p, _amount_of_value(s.text, None, year))
+                        p.guessed.append("amount")
+                if p.start is None and PERIOD_CUE.search(s.text):
+                    _set_period(p, s.text)
+                    if p.start is not None:
+                        p.guessed.append("period")
+            if (p.owner or p.amount_sek is not None) and not _excluded(doc, tree, n.start, body[:400]):
+                out.append(p)
+            elif sibling:
+                break
+    return out

@@ -395,6 +395,7 @@ def goal_row(g) -> m.Goal:
         target_raw=target.raw if target else None,
         project_name=g.project,
         section=g.section,
+        layout=g.layout,
         **span_columns(g.span),
     )
 
@@ -412,6 +413,9 @@ def project_row(doc: m.Document, p) -> m.Project:
         target_group=p.target_group,
         purpose=p.purpose,
         contact=p.contact,
+        amount_kind=p.amount_kind,
+        layout=p.layout,
+        guessed=list(p.guessed),
         **span_columns(p.span),
     )
     for g in p.goals:

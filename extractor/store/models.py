@@ -251,6 +251,9 @@ class Project(SpanMixin, Base):
     target_group: Mapped[Optional[str]] = mapped_column(Text)
     purpose: Mapped[Optional[str]] = mapped_column(Text)
     contact: Mapped[Optional[str]] = mapped_column(Text)
+    amount_kind: Mapped[Optional[str]] = mapped_column(String(16), doc="year: the plan year's amount; total: the period's")
+    layout: Mapped[Optional[str]] = mapped_column(String(16), doc="the layout it was read from")
+    guessed: Mapped[Optional[list[Any]]] = mapped_column(default=list, doc="fields inferred, not read from a label or cell")
 
     document: Mapped[Document] = relationship(back_populates="projects")
     goals: Mapped[list[Goal]] = relationship(back_populates="project", passive_deletes=True)
@@ -283,6 +286,7 @@ class Goal(SpanMixin, Base):
     target_raw: Mapped[Optional[str]] = mapped_column(Text)
     project_name: Mapped[Optional[str]] = mapped_column(Text)
     section: Mapped[Optional[str]] = mapped_column(Text)
+    layout: Mapped[Optional[str]] = mapped_column(String(16), doc="the layout it was read from")
 
     document: Mapped[Document] = relationship(back_populates="goals")
     project: Mapped[Optional[Project]] = relationship(back_populates="goals")

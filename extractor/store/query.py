@@ -146,8 +146,11 @@ def projects(
     max_amount: Optional[float] = None,
     text: Optional[str] = None,
     all_sources: bool = False,
+    stated: bool = False,
 ) -> list[dict]:
-    """Projects. ``text`` searches name, owner, purpose and target group (FTS5 on SQLite)."""
+    """Projects. ``text`` searches name, owner, purpose and target group (FTS5 on SQLite).
+    ``stated``: only what the plan states plainly; a field the reader inferred (an owner taken from
+    prose, an amount from a budget row) is left empty and does not match a filter."""
     p = m.Project
     stmt = (
         select(
@@ -157,6 +160,7 @@ def projects(
             p.owner,
             p.amount_sek,
             p.amount_raw,
+            p.amount_kind,
             p.start_date.label("start"),
             p.end_date.label("end"),
             p.place,
@@ -164,6 +168,8 @@ def projects(
             p.purpose,
             p.contact,
             p.stakeholders,
+            p.layout,
+            p.guessed,
             m.Document.source_path.label("source"),
             m.Document.format.label("source_format"),
             *span_of(p),
@@ -182,7 +188,23 @@ def projects(
         stmt = stmt.where(p.amount_sek <= max_amount)
     if text:
         stmt = stmt.where(text_match(engine, "projects_fts", p, ("name", "owner", "purpose", "target_group"), text))
-    return rows(engine, stmt)
+    found = rows(engine, stmt)
+    if not stated:
+        return found
+    plain = []
+    for row in found:
+        guessed = set(row.get("guessed") or [])
+        if (owner and "owner" in guessed) or ((min_amount is not None or max_amount is not None) and "amount" in guessed):
+            continue
+        for field, columns in STATED_COLUMNS.items():
+            if field in guessed:
+                row.update({c: None for c in columns})
+        plain.append(row)
+    return plain
+
+
+# a guessed field -> the columns that show it
+STATED_COLUMNS = {"owner": ("owner",), "amount": ("amount_sek", "amount_raw", "amount_kind"), "period": ("start", "end")}
 
 
 def goals(
@@ -208,6 +230,7 @@ def goals(
             g.target_raw,
             g.project_name.label("project"),
             g.section,
+            g.layout,
             m.Document.source_path.label("source"),
             m.Document.format.label("source_format"),
             *span_of(g),
