@@ -1,44 +1,45 @@
-"""finsam: the command line, and ``run(path)``: the whole walk of one document.
+"""finsam: ``run(path)``, the whole walk of one document, and the `finsam` command.
 
-    ingest -> layout -> parse (budget, metadata, goals, projects) -> audit -> PlanDocument
+    ingest -> layout -> tables -> audit -> plan (metadata, goals, projects) -> PlanDocument
 
-Only this module knows about the CLI; stages never print.
+``stages(path)`` returns every intermediate result of the walk; ``run(path)`` the plan alone. The
+command line lives in :mod:`extractor.app.cli`; this module hands it the arguments.
 """
 from __future__ import annotations
 
-import csv
-import io
-import json
-import os
-import sys
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
 from pathlib import Path
 
-import click
-from sqlalchemy.exc import SQLAlchemyError
-from tqdm import tqdm
-
-from extractor import audit, layout, report
-from extractor.errors import ExtractionError, NotAPlan, printable, shown
-from extractor.ingest import DEFAULT_MAX_MB, MAX_MB_ENV, PDF_FACTOR, is_candidate, load
-from extractor.parse import budget
-from extractor.store import query as store_query
-from extractor.store import batch, export
-from extractor.store.load import open_store, source_file
-from schemas import Finding, PlanDocument
-
-DEFAULT_DB = "finsam.db"
+from extractor import audit
+from extractor.document import Document
+from extractor.errors import NotAPlan
+from extractor.ingest import load
+from extractor.layout import blocks as layout
+from extractor.tables import build as budget
+from schemas import BudgetTable, Finding, PlanDocument
 
 
-def run(path: str | Path) -> PlanDocument:
-    """Read one plan and return everything extracted from it. Raises ExtractionError."""
+@dataclass
+class Stages:
+    """Every intermediate result of the walk of one document."""
+
+    doc: Document  # ingest: the canonical text, lines, pages and boxes
+    blocks: list  # layout: headings, paragraphs, lists, fields, tables
+    tables: list[BudgetTable]  # tables: every budget table, its arithmetic chosen by the audit
+    meta: object  # plan: association, years, members, places (extractor.plan.metadata.Metadata)
+    tree: object  # layout: the section tree (extractor.layout.sections.Tree)
+    plan: PlanDocument  # everything, as users get it
+
+
+def stages(path: str | Path) -> Stages:
+    """Read one plan and return every stage's result. Raises ExtractionError."""
     # the language stages load spaCy: imported here so the query commands start fast
-    from extractor import sections as section_tree
-    from extractor.parse import goals, metadata, projects
+    from extractor.layout import sections as section_tree
+    from extractor.plan import goals, metadata, projects
 
     doc = load(path)
     blocks = layout.segment(doc)
-    tables = budget.parse_tables(doc, blocks)
+    tables = budget.parse_tables(doc, blocks, audit.errors_in)
     meta = metadata.extract(doc)
     if not tables and not metadata.is_plan(doc.text, meta):
         raise NotAPlan(path)
@@ -60,600 +61,22 @@ def run(path: str | Path) -> PlanDocument:
     goals.attach(plan.goals, plan.projects)
     projects.link_budget_rows(plan.projects, tables)
     projects.amounts_from_budget(plan.projects, tables, plan.plan_year)
-    return plan
+    return Stages(doc, blocks, tables, meta, tree, plan)
 
 
-def fail(exc: ExtractionError) -> None:
-    click.echo(f"error: {exc.path}: {exc.detail}", err=True)
-    sys.exit(1)
+def run(path: str | Path) -> PlanDocument:
+    """Read one plan and return everything extracted from it. Raises ExtractionError."""
+    return stages(path).plan
 
 
-def run_or_fail(path) -> PlanDocument:
-    """run(path), or one error line and exit 1, whatever went wrong (a bug included)."""
-    try:
-        return run(path)
-    except ExtractionError as exc:
-        fail(exc)
-    except RecursionError:
-        fail(ExtractionError(path, "too deeply nested to read (RecursionError)"))
-    except Exception as exc:  # a bug in one stage: still one line, never a traceback
-        fail(ExtractionError(path, f"unexpected {type(exc).__name__}: {one_line(exc)}"))
+def __getattr__(name: str):
+    """``pipeline.cli``, the `finsam` command, is loaded when asked for, so that ``import pipeline``
+    (the workers of an import do) does not load the command line."""
+    if name == "cli":
+        from extractor.app.cli import cli
 
-
-max_mb_option = click.option(
-    "--max-mb", type=click.FloatRange(min=0, min_open=True), default=None, envvar=MAX_MB_ENV,
-    show_default=f"{DEFAULT_MAX_MB:g}",
-    help=f"Largest text read, in MB: a text file's size or a PDF's text (a PDF file may be "
-         f"{PDF_FACTOR} times larger); larger inputs fail with the reason. Env: {MAX_MB_ENV}.")
-
-
-def set_max_mb(max_mb: float | None) -> None:
-    """The size limit, for this process and the workers it starts, while the command runs."""
-    if max_mb is None:
-        return
-    before = os.environ.get(MAX_MB_ENV)
-    os.environ[MAX_MB_ENV] = repr(max_mb)
-
-    def restore() -> None:
-        if before is None:
-            os.environ.pop(MAX_MB_ENV, None)
-        else:
-            os.environ[MAX_MB_ENV] = before
-
-    click.get_current_context().call_on_close(restore)
-
-
-@click.group()
-@click.version_option(package_name="finsam")
-def cli() -> None:
-    """Extract, audit, store and query the yearly plans of Swedish samordningsförbund."""
-
-
-@cli.command()
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["json", "summary"]), default="summary", show_default=True,
-              help="json: the whole PlanDocument; summary: a short overview for people.")
-@max_mb_option
-def extract(path: Path, fmt: str, max_mb) -> None:
-    """Extract one plan (text or PDF) and print what was found."""
-    set_max_mb(max_mb)
-    plan = run_or_fail(path)
-    if fmt == "json":
-        click.echo(plan.model_dump_json(indent=2))
-        return
-    click.echo("\n".join(printable(line) for line in summary(plan).split("\n")))
-
-
-@cli.command()
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@max_mb_option
-def text(path: Path, max_mb) -> None:
-    """Print the canonical text of a plan: what every span's offsets point into."""
-    set_max_mb(max_mb)
-    try:
-        doc = load(path)
-    except ExtractionError as exc:
-        fail(exc)
-    except Exception as exc:
-        fail(ExtractionError(path, f"unexpected {type(exc).__name__}: {one_line(exc)}"))
-    click.echo(doc.text, nl=False)
-
-
-@cli.command(name="schema")
-def schema_cmd() -> None:
-    """Print the JSON Schema of the `extract --format json` output."""
-    click.echo(json.dumps(PlanDocument.model_json_schema(), indent=2, ensure_ascii=False))
-
-
-def summary(plan: PlanDocument) -> str:
-    out = [f"{plan.source.path}  ({plan.source.format}, sha256 {plan.source.sha256[:12]})"]
-    if plan.association or plan.plan_year:
-        out.append(f"  association: {plan.association or '?'}   plan year: {plan.plan_year or '?'}")
-    figures = sum(len(r.cells) for t in plan.budget_tables for r in t.rows)
-    out.append(f"  budget tables: {len(plan.budget_tables)}   figures: {figures}")
-    for i, t in enumerate(plan.budget_tables):
-        years = sorted({c.year for c in t.columns if c.year})
-        out.append(f"    [{i}] {t.title[:60]!s}  unit={t.unit}  rows={len(t.rows)}  years={years}")
-    errors = [f for f in plan.findings if f.severity == "error"]
-    warnings = [f for f in plan.findings if f.severity == "warning"]
-    out.append(f"  findings: {len(errors)} errors, {len(warnings)} warnings")
-    for f in plan.findings:
-        if f.severity != "info":
-            out.append(f"    {f.severity}: {f.message}")
-    out.append(f"  goals: {len(plan.goals)}   projects: {len(plan.projects)}")
-    return "\n".join(out)
-
-
-# -- the store: import and query -------------------------------------------------------------
-
-db_option = click.option(
-    "--db", default=DEFAULT_DB, show_default=True, envvar="FINSAM_DB",
-    help="SQLite file, or any SQLAlchemy URL (e.g. postgresql://user@host/finsam). Env: FINSAM_DB.",
-)
-format_option = click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
-    help="table: aligned columns for people; json: a list of objects; csv: a header row, then one row each.",
-)
-association_option = click.option(
-    "--association", "-a", help="Association name, any part, any case ('lund' finds Lunds samordningsförbund).",
-)
-plan_year_option = click.option("--year", "-y", type=int, help="Plan year of the document.")
-all_sources_option = click.option(
-    "--all-sources", is_flag=True,
-    help="Every stored copy of a plan (the same plan from several files, e.g. .txt and .pdf); "
-         "by default each plan counts once. The source column names each row's file.")
-
-
-class Kronor(click.ParamType):
-    """An amount in kronor written the Swedish way or not: 500000, '500 000', 1624000,50."""
-
-    name = "KRONOR"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, (int, float, Decimal)):
-            return Decimal(str(value))
-        cleaned = str(value).replace("\u00a0", "").replace(" ", "").replace("_", "").replace(",", ".")
-        try:
-            amount = Decimal(cleaned)
-        except InvalidOperation:
-            amount = None
-        if amount is None or not amount.is_finite():
-            self.fail(f"{value!r} is not an amount in kronor", param, ctx)
-        return amount
-
-
-def open_db(db: str, create: bool = False):
-    """The store's engine, or one error line and exit 1."""
-    if not create and "://" not in db and not Path(db).exists():
-        click.echo(f"error: {db}: no such database (create it with `finsam import PATH --db {db}`)", err=True)
-        sys.exit(1)
-    try:
-        return open_store(db)
-    except (SQLAlchemyError, ImportError, ValueError) as exc:
-        click.echo(f"error: {db}: cannot open database ({one_line(exc)})", err=True)
-        sys.exit(1)
-
-
-def one_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc)
-    return printable(" ".join(text.split())) or type(exc).__name__
-
-
-def plan_files(paths: tuple[Path, ...]) -> list[Path]:
-    """Files as given; folders walked recursively for plan files (.txt, .text, .md, .pdf)."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            inside = sorted(p for p in path.rglob("*") if is_candidate(p))
-            if not inside:
-                click.echo(f"note: {path}: no plan files (.txt, .text, .md, .pdf) in this folder", err=True)
-            found.extend(inside)
-        else:
-            found.append(path)
-    return found
-
-
-def extract_for_store(path: str) -> tuple:
-    """run(path) as plain data, for a worker process: ("ok", plan as JSON data, canonical text)
-    or ("failed", reason). Never raises: a batch goes on."""
-    try:
-        plan = run(path)
-        return ("ok", plan.model_dump(mode="json"), plan.text)
-    except ExtractionError as exc:
-        return ("failed", exc.detail)
-    except RecursionError:
-        return ("failed", "too deeply nested to read (RecursionError)")
-    except MemoryError:
-        return ("failed", "out of memory while extracting (see --max-mb)")
-    except Exception as exc:  # a bug in one stage must not stop the batch; the reason is recorded
-        return ("failed", f"unexpected {type(exc).__name__}: {one_line(exc)}")
-
-
-def cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
-class Progress:
-    """A progress bar with the current file on stderr (only on a terminal); lines printed
-    while it runs go above it."""
-
-    def __init__(self, total: int, enabled: bool):
-        self.bar = tqdm(total=total, unit="file", file=sys.stderr, disable=not enabled, dynamic_ncols=True)
-
-    def started(self, job: batch.Job) -> None:
-        self.bar.set_postfix_str(shown(job.path.name), refresh=True)
-
-    def say(self, line: str, err: bool = False) -> None:
-        if self.bar.disable:
-            click.echo(line, err=err)
-        else:
-            tqdm.write(line, file=sys.stderr if err else sys.stdout)
-
-    def done(self) -> None:
-        self.bar.update(1)
-
-    def close(self) -> None:
-        self.bar.close()
-
-
-@cli.command(name="import")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@db_option
-@click.option("--replace", is_flag=True, help="Re-extract and overwrite documents already stored (same sha256).")
-@click.option("--workers", "-w", type=click.IntRange(min=1), default=cpu_count, show_default="the CPU count",
-              envvar="FINSAM_WORKERS",
-              help="Processes extracting at once; 1 extracts in this process. Env: FINSAM_WORKERS.")
-@click.option("--progress/--no-progress", default=None,
-              help="Progress bar with the current file on stderr. Default: only when stderr is a terminal.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar, no line per stored file: errors and the summary only.")
-@click.option("--failed", is_flag=True, help="Only list the files earlier imports could not load, and why.")
-@click.option("--retry-failed", is_flag=True,
-              help="Extract again files whose bytes (sha256) an earlier import could not load; "
-                   "by default they are reported as failed without being read again.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=batch.DEFAULT_TIMEOUT,
-              show_default=True, envvar="FINSAM_TIMEOUT",
-              help="Seconds one file may take; a file that takes longer fails and the batch goes on. "
-                   "Env: FINSAM_TIMEOUT.")
-@max_mb_option
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
-              help="How --failed lists the failures.")
-def import_cmd(paths: tuple[Path, ...], db: str, replace: bool, workers: int, progress, quiet: bool,
-               failed: bool, retry_failed: bool, timeout: float, max_mb, fmt: str) -> None:
-    """Extract plans and store them in the database.
-
-    PATHS are files or folders (walked recursively for .txt, .text, .md and .pdf).
-    Extraction runs in --workers processes; this process alone writes, one transaction
-    per document. A document already stored (same sha256) is skipped before extraction
-    unless --replace, so running the same import again is quick and adds nothing.
-
-    Prints one line per file and a summary; a file that fails is reported, recorded
-    (see --failed) with its sha256 and skipped, the others still load; the same bytes are
-    not extracted again unless --retry-failed. A file taking longer than --timeout fails.
-    Exits 1 if any file failed.
-    """
-    set_max_mb(max_mb)
-    if failed:
-        show(store_query.failures(open_db(db)), fmt, FAILURE_COLUMNS)
-        return
-    if not paths:
-        raise click.UsageError("give at least one PATH to import, or --failed to list failures")
-    engine = open_db(db, create=True)
-    files = plan_files(paths)
-    if progress is None:
-        progress = sys.stderr.isatty()
-    bar = Progress(len(files), enabled=progress and not quiet)
-    tally = {"loaded": 0, "replaced": 0, "present": 0, "failed": 0}
-    failures: list[batch.Result] = []
-    earlier = 0
-    try:
-        for result in batch.import_files(engine, files, extract_for_store, workers, replace, bar.started,
-                                         timeout=timeout, retry_failed=retry_failed):
-            tally[result.status] += 1
-            earlier += result.earlier
-            bar.done()
-            name, message = shown(result.path), printable(result.line)
-            if result.status == "failed":
-                failures.append(result)
-                bar.say(f"error: {name}: {message}" + (" (failed before; not read again)" if result.earlier else ""),
-                        err=True)
-            elif quiet:
-                continue
-            elif result.status == "present":
-                bar.say(f"already present: {name}" + (f" ({message})" if message else ""))
-            else:
-                bar.say(f"{result.status}: {name} ({message})")
-    except SQLAlchemyError as exc:  # the database itself went away; what was committed stays
-        bar.close()
-        click.echo(f"error: {db}: {one_line(exc)}", err=True)
-        sys.exit(1)
-    bar.close()
-    if failures:
-        click.echo(f"failed ({len(failures)}):")
-        for result in failures:
-            click.echo(f"  {shown(result.path)}: {printable(result.line)}")
-    replaced = f", {tally['replaced']} replaced" if replace else ""
-    again = f" ({earlier} failed before, not read again: --retry-failed)" if earlier else ""
-    click.echo(f"{tally['loaded']} loaded{replaced}, {tally['present']} already present, {tally['failed']} failed{again}")
-    sys.exit(1 if tally["failed"] else 0)
-
-
-@cli.command(name="export")
-@db_option
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), required=True,
-              help="csv: NAME.csv per table, UTF-8 with BOM (Excel reads å ä ö); json: NAME.json per table.")
-@click.option("--out", "-o", required=True,
-              help="Folder to write into (made if missing); '-' with json prints one object {table: rows}.")
-def export_cmd(db: str, fmt: str, out: str) -> None:
-    """Write the stored tables for spreadsheets and programs.
-
-    Tables: documents, members, budget_figures, projects, goals, findings. Every row keeps its
-    ids, the document's association and plan year, and its span; amounts are plain numbers.
-    The canonical text of each document is in the json export only.
-    """
-    if out == "-" and fmt != "json":
-        raise click.UsageError("--out - prints JSON only: add --format json, or give a folder")
-    try:
-        tables = export.read_tables(open_db(db))
-    except SQLAlchemyError as exc:
-        click.echo(f"error: {db}: cannot read ({one_line(exc)})", err=True)
-        sys.exit(1)
-    if out == "-":
-        click.echo(json.dumps(export.as_json(tables), ensure_ascii=False, indent=2))
-        return
-    write = export.write_csv if fmt == "csv" else export.write_json
-    try:
-        written = write(Path(out), tables)
-    except OSError as exc:
-        click.echo(f"error: {out}: cannot write ({exc.strerror or exc})", err=True)
-        sys.exit(1)
-    for path, (_, rows) in zip(written, tables.values()):
-        click.echo(f"{path}  ({len(rows)} rows)")
-
-
-def query_or_fail(fn, engine, **filters) -> list[dict]:
-    try:
-        return fn(engine, **filters)
-    except SQLAlchemyError as exc:
-        click.echo(f"error: query failed: {one_line(exc)}", err=True)
-        sys.exit(1)
-
-
-@cli.command(name="budget")
-@db_option
-@association_option
-@click.option("--year", "-y", type=int, help="Year of the figure's column (a 2016 plan has 2016 and 2017 budgets).")
-@click.option("--plan-year", type=int, help="Plan year of the document.")
-@click.option("--section", help="Budget section, exactly: income, cost, result, equity, other, ...")
-@click.option("--label", "-l", help="Row label, any part, any case ('summa' finds every total row).")
-@click.option("--table", help="Table title, any part, or the table's index in its document (0, 1, ...).")
-@all_sources_option
-@format_option
-def budget_cmd(db, association, year, plan_year, section, label, table, all_sources, fmt) -> None:
-    """Budget figures, one per table cell, with the span each came from."""
-    figures = query_or_fail(store_query.budget_figures, open_db(db), association=association, year=year,
-                            plan_year=plan_year, section=section, label=label, table=table, all_sources=all_sources)
-    show(figures, fmt, BUDGET_COLUMNS)
-
-
-@cli.command(name="projects")
-@db_option
-@association_option
-@plan_year_option
-@click.option("--owner", "-o", help="Owner (huvudman), any part, any case: 'kommun' finds every municipality.")
-@click.option("--min-amount", type=Kronor(), help="At least this many kronor ('500 000' or 500000).")
-@click.option("--max-amount", type=Kronor(), help="At most this many kronor.")
-@click.option("--text", "-t", help="Words in name, owner, purpose or target group; a word also finds compounds "
-                                   "it begins ('arbetsmarknad' finds 'arbetsmarknadsinsats'). FTS5 syntax allowed.")
-@click.option("--stated", is_flag=True,
-              help="Only what the plans state plainly: a field the reader inferred (an owner taken from prose, an "
-                   "amount taken from a budget row) is left empty and matches no --owner/--min-amount/--max-amount.")
-@all_sources_option
-@format_option
-def projects_cmd(db, association, year, owner, min_amount, max_amount, text, stated, all_sources, fmt) -> None:
-    """Projects (insatser) the plans fund.
-
-    Every project owned by a kommun with more than 500 000 kr in 2016 plans:
-    finsam projects --owner kommun --min-amount 500000 --year 2016
-    """
-    found = query_or_fail(store_query.projects, open_db(db), association=association, year=year, owner=owner,
-                          min_amount=min_amount, max_amount=max_amount, text=text, stated=stated,
-                          all_sources=all_sources)
-    show(found, fmt, PROJECT_COLUMNS)
-
-
-@cli.command(name="goals")
-@db_option
-@association_option
-@plan_year_option
-@click.option("--kind", "-k", help="Goal kind, exactly: vision, overall, operational, quantitative, financial, ...")
-@click.option("--text", "-t", help="Words in the goal (FTS5 on SQLite; a word also finds compounds it begins).")
-@all_sources_option
-@format_option
-def goals_cmd(db, association, year, kind, text, all_sources, fmt) -> None:
-    """Goals of the plans, including goals stated inside a project."""
-    found = query_or_fail(store_query.goals, open_db(db), association=association, year=year, kind=kind, text=text,
-                          all_sources=all_sources)
-    show(found, fmt, GOAL_COLUMNS)
-
-
-@cli.command(name="associations")
-@db_option
-@association_option
-@all_sources_option
-@format_option
-def associations_cmd(db, association, all_sources, fmt) -> None:
-    """Associations stored: plans (a plan stored from several files counts once), files, plan years,
-    members, projects and budget figures."""
-    show(query_or_fail(store_query.associations, open_db(db), association=association, all_sources=all_sources),
-         fmt, ASSOCIATION_COLUMNS)
-
-
-@cli.command(name="findings")
-@db_option
-@association_option
-@plan_year_option
-@click.option("--severity", "-s", type=click.Choice(["error", "warning", "info"]), help="Only this severity.")
-@all_sources_option
-@format_option
-def findings_cmd(db, association, year, severity, fmt, all_sources=False) -> None:
-    """Audit findings: totals that do not add up, results, carry-forward, the statutory split."""
-    found = query_or_fail(store_query.findings, open_db(db), association=association, year=year, severity=severity,
-                          all_sources=all_sources)
-    show(found, fmt, FINDING_COLUMNS)
-
-
-@cli.command(name="audit")
-@click.argument("document", required=False)
-@db_option
-@association_option
-@plan_year_option
-@click.option("--severity", "-s", type=click.Choice(["error", "warning", "info"]), help="Only this severity.")
-@format_option
-@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write DOCUMENT's audit report here: one self-contained HTML page linking every finding, "
-                   "table cell, project and goal to its place in the text.")
-@all_sources_option
-@max_mb_option
-@click.pass_context
-def audit_cmd(ctx, document, db, association, year, severity, fmt, html_path, all_sources, max_mb) -> None:
-    """Audit findings, or one document's audit report.
-
-    Without DOCUMENT: the findings of every stored plan (as `finsam findings`).
-    DOCUMENT is a plan file; with --db (or when no such file exists) a stored document,
-    named by its path or a sha256 prefix, re-extracted from its source file.
-
-    finsam audit corpus/000_aeb16daac0bbbe6e.txt --html report.html
-    """
-    if document is None:
-        if html_path:
-            raise click.UsageError("--html writes one document's report: give a DOCUMENT")
-        ctx.invoke(findings_cmd, db=db, association=association, year=year, severity=severity, fmt=fmt,
-                   all_sources=all_sources)
-        return
-    set_max_mb(max_mb)
-    db_given = ctx.get_parameter_source("db") in (click.core.ParameterSource.COMMANDLINE,
-                                                  click.core.ParameterSource.ENVIRONMENT)
-    plan = plan_to_audit(document, db, db_given)
-    if html_path is None:
-        found = [finding_record(plan, f) for f in plan.findings if not severity or f.severity == severity]
-        show(found, fmt, FINDING_COLUMNS)
-        return
-    try:
-        html_path.write_text(report.render(plan), encoding="utf-8")
-    except OSError as exc:
-        click.echo(f"error: {html_path}: cannot write the report ({one_line(exc)})", err=True)
-        sys.exit(1)
-    figures = sum(len(r.cells) for t in plan.budget_tables for r in t.rows)
-    click.echo(f"wrote {html_path}: {len(plan.findings)} findings, {figures} figures, "
-               f"{len(plan.projects)} projects, {len(plan.goals)} goals")
-
-
-def plan_to_audit(document: str, db: str, db_given: bool) -> PlanDocument:
-    """The plan DOCUMENT names: a file, or a stored document re-extracted from its source file."""
-    path = Path(document)
-    if db_given or not path.is_file():
-        if not db_given and "://" not in db and not Path(db).exists():
-            fail(ExtractionError(document, "no such file"))
-        matches = query_or_fail(store_query.documents_named, open_db(db), key=document)
-        if len(matches) > 1:
-            fail(ExtractionError(document, f"names {len(matches)} stored documents: give more of the sha256"))
-        if matches:
-            return rerun_stored(matches[0])
-        if not path.is_file():
-            fail(ExtractionError(document, f"no such file, and no document in {db} has this path or sha256 prefix"))
-    return run_or_fail(path)
-
-
-def rerun_stored(stored: dict) -> PlanDocument:
-    """Re-extract a stored document from its source file, which must be the file that was imported."""
-    source = source_file(stored)
-    try:
-        plan = run(os.fsdecode(source))
-    except ExtractionError as exc:
-        fail(ExtractionError(source, f"the stored document's source cannot be re-read ({exc.detail})"))
-    except Exception as exc:
-        fail(ExtractionError(source, f"unexpected {type(exc).__name__}: {one_line(exc)}"))
-    if plan.source.sha256 != stored["sha256"]:
-        fail(ExtractionError(source, f"changed since it was imported (sha256 {stored['sha256'][:12]}); import it again"))
-    return plan
-
-
-def finding_record(plan: PlanDocument, f) -> dict:
-    """A finding of a plan not (necessarily) stored, shaped like query.findings' records."""
-    span = f.span
-    table = plan.budget_tables[f.table].title if f.table is not None and 0 <= f.table < len(plan.budget_tables) else None
-    return {
-        "association": plan.association, "plan_year": plan.plan_year, "severity": f.severity, "kind": f.kind,
-        "message": f.message, "year": f.year, "stated": f.stated, "computed": f.computed, "label": f.label,
-        "table": table, "source": plan.source.path, "span_start": span and span.start,
-        "span_end": span and span.end, "page": span and span.page,
-    }
-
-
-# -- output: table for people, json and csv for programs ----------------------------------
-
-# Columns the table format shows (json and csv carry every field).
-BUDGET_COLUMNS = ["association", "plan_year", "table", "label", "section", "year", "column", "amount_sek", "span"]
-PROJECT_COLUMNS = ["association", "plan_year", "name", "owner", "amount_sek", "amount_kind", "start", "end", "layout",
-                   "guessed", "target_group", "purpose"]
-GOAL_COLUMNS = ["association", "plan_year", "kind", "text", "project", "target_raw"]
-ASSOCIATION_COLUMNS = ["association", "plans", "files", "years", "members", "projects", "figures"]
-FINDING_COLUMNS = ["association", "plan_year", "severity", "kind", "year", "label", "message"]
-FAILURE_COLUMNS = ["path", "reason", "failed_at"]
-AMOUNT_FIELDS = {"amount_sek", "stated", "computed"}
-MAX_WIDTH = 40
-WIDE_FIELDS = {"message", "purpose", "text", "reason", "path", "members"}  # prose: allowed 70 characters
-WIDE = 70
-
-
-def show(records: list[dict], fmt: str, columns: list[str]) -> None:
-    if fmt == "json":
-        click.echo(json.dumps([tidy(r) for r in records], ensure_ascii=False, indent=2))
-    elif fmt == "csv":
-        click.echo(to_csv([tidy(r) for r in records]), nl=False)
-    elif records:
-        click.echo(to_table(records, columns))
-    else:
-        click.echo("(no rows)", err=True)
-
-
-def tidy(record: dict) -> dict:
-    """Whole-krona floats as ints (1624000, not 1624000.0)."""
-    return {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in record.items()}
-
-
-def to_csv(records: list[dict]) -> str:
-    if not records:
-        return ""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(records[0]), lineterminator="\n")
-    writer.writeheader()
-    for r in records:
-        writer.writerow({k: "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in r.items()})
-    return out.getvalue()
-
-
-def sek(amount: int | float | Decimal) -> str:
-    """Swedish style: 1 624 000; -4 556 000; 1 842,50 (exact, however many digits)."""
-    amount = Decimal(str(amount)) if isinstance(amount, float) else Decimal(amount)
-    text = f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
-    return text.replace(",", " ").replace(".", ",")
-
-
-def table_value(key: str, record: dict) -> str:
-    if key == "span":
-        start, end = record.get("span_start"), record.get("span_end")
-        return "" if start is None else f"{start}-{end}"
-    value = record.get(key)
-    if value is None:
-        return ""
-    if key in AMOUNT_FIELDS and isinstance(value, (int, float)):
-        return sek(value)
-    if isinstance(value, list):
-        value = ", ".join(map(str, value))
-    text = printable(" ".join(str(value).split()))
-    width = WIDE if key in WIDE_FIELDS else MAX_WIDTH
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def to_table(records: list[dict], columns: list[str]) -> str:
-    """Aligned columns; numbers and amounts to the right."""
-    cells = [[table_value(c, r) for c in columns] for r in records]
-    numeric = [
-        all(isinstance(r.get(c), (int, float)) for r in records if r.get(c) is not None) and c != "span"
-        for c in columns
-    ]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-
-    def line(values: list[str]) -> str:
-        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)]
-        return "  ".join(parts).rstrip()
-
-    return "\n".join([line(columns), line(["-" * w for w in widths]), *(line(row) for row in cells)])
-
+        return cli
+    raise AttributeError(name)
 
 if __name__ == "__main__":
-    cli()
+    __getattr__("cli")()

@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extractor import synth  # noqa: E402
+from tests import synth  # noqa: E402
 
 FINSAM = [sys.executable, "-m", "pipeline"] if not (Path(sys.executable).parent / "finsam").exists() \
     else [str(Path(sys.executable).parent / "finsam")]

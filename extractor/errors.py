@@ -88,3 +88,9 @@ class NeedsOCR(PdfError):
 
 class EncryptedPdf(PdfError):
     reason = "PDF is encrypted"
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one printable line (a database error's own message, not its wrapper)."""
+    text = str(getattr(exc, "orig", None) or exc)
+    return printable(" ".join(text.split())) or type(exc).__name__

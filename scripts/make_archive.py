@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from extractor import synth  # noqa: E402
+from tests import synth  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from extractor.document import Document  # noqa: E402
 from extractor.ingest import load  # noqa: E402
-from extractor.layout import LIST_ITEM, heading_kind  # noqa: E402
+from extractor.layout.blocks import LIST_ITEM, heading_kind  # noqa: E402
 
 # -- page and type ------------------------------------------------------------------
 PAGE_W, PAGE_H = A4

@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 import pipeline
-from extractor.errors import NotAPlan
 from extractor.store.load import load_plan, open_store
 from tests.test_store import lund_2011, orebro_2016
 
@@ -131,7 +130,7 @@ def folder(tmp_path) -> Path:
 
 @pytest.fixture
 def fake_parser(monkeypatch):
-    """Until the budget parser is done, 'good.txt' becomes the Lund plan; other files go through the real run().
+    """'good.txt' becomes the Lund plan without reading it; other files go through the real run().
     The replaced run() exists in this process only: extract here (FINSAM_WORKERS=1)."""
     monkeypatch.setenv("FINSAM_WORKERS", "1")
     real_run = pipeline.run
@@ -207,18 +206,8 @@ def test_import_needs_a_path():
 # -- with the real parser ----------------------------------------------------------
 
 
-def parser_finds_tables() -> bool:
-    try:
-        pipeline.run(LUND_2011)
-    except NotAPlan:
-        return False
-    return True
-
-
 def test_import_real_plan_keeps_text_and_spans(tmp_path):
     """Lund 2011, line 129: 'Försäkringskassan<TAB>1 624<TAB>1 624<TAB>1 624' (t kr, 2011-2013)."""
-    if not parser_finds_tables():
-        pytest.skip("the budget parser finds no tables yet")
     db = str(tmp_path / "corpus.db")
     result = invoke("import", str(LUND_2011), "--db", db)
     assert result.exit_code == 0, result.output

@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 import pipeline
-from extractor.store import batch
+from extractor.app import cli
+from extractor.app import batch
 from extractor.store import query
 from extractor.store.load import load_plan, open_store
 from tests.test_store import lund_2011, orebro_2016
@@ -128,7 +129,7 @@ def corpus_db(tmp_path_factory) -> Path:
     """The five corpus texts, imported as `finsam import corpus/*.txt` would."""
     path = tmp_path_factory.mktemp("datasette") / "finsam.db"
     engine = open_store(path)
-    results = list(batch.import_files(engine, sorted(CORPUS.glob("*.txt")), pipeline.extract_for_store))
+    results = list(batch.import_files(engine, sorted(CORPUS.glob("*.txt")), cli.extract_for_store))
     engine.dispose()
     assert [r.status for r in results] == ["loaded"] * 5, results
     return path

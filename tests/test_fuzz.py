@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import pipeline
 from extractor.errors import ExtractionError, ParseError
-from extractor.parse import nlp, numbers
+from extractor.vocab import nlp, numbers
 from schemas import PlanDocument
 
 ROOT = Path(__file__).resolve().parent.parent

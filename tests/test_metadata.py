@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from extractor.ingest import load
-from extractor.parse import metadata
+from extractor.plan import metadata
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 STEMS = sorted(p.name[: -len(".plan.json")] for p in (CORPUS / "gold").glob("*.plan.json"))

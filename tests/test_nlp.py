@@ -1,7 +1,7 @@
 """The Swedish pipeline: built once, lemmas for heading words, entity rules on real plan phrases."""
 from datetime import date
 
-from extractor.parse import nlp
+from extractor.vocab import nlp
 
 
 def test_pipeline_is_built_once():

@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from extractor.parse.flattened import readings, to_groups, tokenize
-from extractor.parse.numbers import Amount, find_unit, group_value, parse_cell, parse_year, unit_factor, year_range
+from extractor.tables.flattened import readings, to_groups, tokenize
+from extractor.vocab.numbers import Amount, find_unit, group_value, parse_cell, parse_year, unit_factor, year_range
 
 
 @pytest.mark.parametrize("cell, value, raw, unit, flags", [

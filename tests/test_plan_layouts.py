@@ -8,10 +8,12 @@ import pytest
 from click.testing import CliRunner
 
 import pipeline
-from extractor import layout, sections
+from extractor.layout import blocks as layout
+from extractor.layout import sections
 from extractor.errors import NotAPlan
 from extractor.ingest import load
-from extractor.parse import goals, metadata, nlp, projects
+from extractor.plan import goals, metadata, projects
+from extractor.vocab import nlp
 
 MORE = Path(__file__).resolve().parent.parent / "corpus" / "more"
 HEAD = ("Samordningsförbundet Exempelby\n\nVerksamhetsplan och budget 2022\n\nInledning\n\n"
@@ -439,7 +441,7 @@ def test_more_plans_against_gold(stem):
 
 
 def test_audit_page_marks_guessed_fields(tmp_path):
-    from extractor import report
+    from extractor.app import report
 
     path = tmp_path / "plan.txt"
     path.write_text(HEAD + "Insatser 2022\n\nArbetsträning Norr\n\nProjektet drivs av Exempelby kommun. Förbundet "

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 import pipeline
-from extractor import report
+from extractor.app import report
 from schemas import BudgetRow, BudgetTable, Cell, Column, Finding, Goal, PlanDocument, Project, Source, Span
 from tests.conftest import CORPUS, TEXTS, extracted
 

@@ -18,9 +18,11 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 import pipeline
+from extractor.app import cli
 from extractor.errors import printable, shown
 from extractor.ingest import load
-from extractor.store import batch, query
+from extractor.app import batch
+from extractor.store import query
 from extractor.store import export as store_export
 from extractor.store.load import load_plan, open_store
 from tests.test_store import lund_2011
@@ -134,7 +136,7 @@ def test_size_limit_is_an_option_with_a_clear_reason(tmp_path):
 
 def test_a_long_plan_is_read_in_pieces(tmp_path):
     """Over spaCy's 1 000 000 characters: the plan's own figures, metadata and goals come out."""
-    from extractor.parse import nlp
+    from extractor.vocab import nlp
 
     body = LUND_TXT.read_text(encoding="utf-8")
     filler = "".join(f"\n{i}. Uppföljning\n\nSamordningsförbundet följer upp insatserna varje kvartal och "
@@ -191,7 +193,7 @@ def test_a_failure_is_not_extracted_again_unless_asked(tmp_path):
 
     def counting(path):
         calls.append(Path(path).name)
-        return pipeline.extract_for_store(path)
+        return cli.extract_for_store(path)
 
     paths = [folder / "notes.txt"]
     assert [r.status for r in batch.import_files(engine, paths, counting)] == ["failed"]
@@ -261,7 +263,7 @@ def test_different_plans_of_one_association_are_not_copies(tmp_path):
 
 
 def test_amounts_are_exact_from_the_cell_to_the_database_and_back(tmp_path):
-    from extractor.parse import numbers
+    from extractor.vocab import numbers
 
     huge = numbers.parse_cell("999 999 999 999 999 999 999 999 999").sek(1000)
     assert huge == 999_999_999_999_999_999_999_999_999_000
@@ -322,7 +324,7 @@ import sys, time, multiprocessing
 from collections import deque
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from extractor.store import batch
+from extractor.app import batch
 from tests.test_robust import slow_extract
 
 if __name__ == "__main__":
@@ -395,7 +397,7 @@ def real_or_hang(path: str) -> tuple:
     if Path(path).name.startswith("hang"):
         while True:
             time.sleep(0.05)
-    return pipeline.extract_for_store(path)
+    return cli.extract_for_store(path)
 
 
 def test_an_archive_of_everything_imports_in_one_run(tmp_path):
@@ -416,7 +418,7 @@ def test_an_archive_of_everything_imports_in_one_run(tmp_path):
     (folder / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
     (folder / "hang.txt").write_text("x\n", encoding="utf-8")
     engine = open_store(tmp_path / "all.db")
-    paths = pipeline.plan_files((folder,))
+    paths = cli.plan_files((folder,))
     assert len(paths) == 12
     results = list(batch.import_files(engine, paths, real_or_hang, workers=2, timeout=20))
     status = {shown(r.path.name): r.status for r in results}

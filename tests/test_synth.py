@@ -13,7 +13,7 @@ from collections import Counter
 import pytest
 
 import pipeline
-from extractor import synth
+from tests import synth
 
 SEED = 20240
 N = 20

@@ -38,10 +38,9 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfplumber.utils.exceptions import PdfminerException
 
 from extractor.document import Document, Mark, Word
-from extractor.vocab import MINUS, UNITS
+from extractor.vocab import LIST_ITEM, MINUS, UNITS
 from extractor.errors import EncryptedPdf, NeedsOCR, PdfError
 from extractor.ingest.text import PAGE_NUMBER
-from extractor.layout import LIST_ITEM
 from schemas import Source
 
 

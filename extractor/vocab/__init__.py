@@ -18,6 +18,9 @@ MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "august
           "november", "december"]
 MONTH_ABBREVIATIONS = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "sept", "okt", "nov", "dec"]
 
+# A list item: a bullet or a number with a dot or parenthesis before the text ("• ", "- ", "3) ").
+LIST_ITEM = re.compile(r"^\s*(?:[-–•*✓]|\d{1,2}[.)])\s+")
+
 # -- units: the word as printed (lower case, spaces folded) -> kronor per unit ---------
 UNITS: dict[str, int] = {
     "kr": 1, "kronor": 1, "sek": 1, ":-": 1,

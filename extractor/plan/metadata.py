@@ -16,7 +16,7 @@ from datetime import date
 from typing import Optional
 
 from extractor.document import Document
-from extractor.parse import nlp
+from extractor.vocab import nlp
 from schemas import Member, Span
 
 CANONICAL = "Samordningsförbundet {place}"

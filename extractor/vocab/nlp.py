@@ -5,7 +5,7 @@ lemma-exception table for words the lookup table gets wrong, a sentencizer and a
 EntityRuler whose patterns are the tables below: member organisations, money,
 percentages, dates and organisation numbers. No trained model is needed.
 
-Amounts found in prose are valued by :mod:`extractor.parse.numbers` (``parse_cell``,
+Amounts found in prose are valued by :mod:`extractor.vocab.numbers` (``parse_cell``,
 ``unit_factor``); this module only finds where they are.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractor.parse import numbers
+from extractor.vocab import numbers
 
 # Words the lookup table lemmatises wrongly or not at all (checked against
 # spacy-lookups-data 1.0.5: "mål" -> "måla", "verksamhetsmålen" and

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
 from extractor.document import Document
-from extractor.layout import NUMBERED_HEADING, TOC_HEADINGS, Block, heading_kind
+from extractor.layout.blocks import NUMBERED_HEADING, TOC_HEADINGS, Block, heading_kind
 from schemas import Section
 
 # Labels of project/goal fields and the project attribute each one fills (None: a field that is

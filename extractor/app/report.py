@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import Optional
 
-from schemas import BudgetTable, Cell, Finding, Goal, PlanDocument, Project, Span
+from extractor.vocab.numbers import format_sek
+from schemas import BudgetTable, Cell, Goal, PlanDocument, Project, Span
 
 # Interval kinds, outermost first when two start and end at the same offsets.
 # Figures are atomic: no other highlight may start or end inside one.
@@ -56,14 +57,6 @@ small.where { font: 9px/1 system-ui, sans-serif; color: #777; vertical-align: su
 
 
 # -- numbers and spans ---------------------------------------------------------------
-
-
-def kronor(amount: Optional[float]) -> str:
-    """Swedish style: 1 624 000; -4 556 000; 1 842,50 (thin spaces would not copy well: plain spaces)."""
-    if amount is None:
-        return ""
-    text = f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
-    return text.replace(",", " ").replace(".", ",")
 
 
 def span_id(span: Span) -> str:
@@ -171,7 +164,7 @@ class Interval:
 
 def figure_interval(fig: Figure, flagged: bool) -> Interval:
     cell, span = fig.cell, fig.cell.span
-    title = f"{fig.label} · {cell.column}: {kronor(cell.amount_sek) or '–'} kr (printed {cell.raw!r} {cell.unit})"
+    title = f"{fig.label} · {cell.column}: {format_sek(cell.amount_sek) or '–'} kr (printed {cell.raw!r} {cell.unit})"
     if span.page is not None:
         title += f" · {where(span)}"
     cls = "figure flagged" if flagged else "figure"
@@ -276,7 +269,7 @@ def findings_html(plan: PlanDocument) -> str:
         rows.append(
             f'<tr id="finding-{i}" class="sev-{escape(f.severity)}"><td>{escape(f.severity)}</td>'
             f"<td>{escape(f.kind)}</td><td>{escape(f.message)}</td><td>{f.year or ''}</td>"
-            f'<td class="amount">{kronor(f.stated)}</td><td class="amount">{kronor(f.computed)}</td>'
+            f'<td class="amount">{format_sek(f.stated)}</td><td class="amount">{format_sek(f.computed)}</td>'
             f"<td>{' · '.join(links) or 'no source'}</td></tr>"
         )
     head = ("<tr><th>severity</th><th>kind</th><th>message</th><th>year</th>"
@@ -314,7 +307,7 @@ def place(row_cells: list[Cell], slots: list[str]) -> list[Optional[int]]:
 
 def cell_html(fig: Figure, findings: list[int]) -> str:
     cell = fig.cell
-    shown = kronor(cell.amount_sek) if cell.amount_sek is not None else cell.raw
+    shown = format_sek(cell.amount_sek) if cell.amount_sek is not None else cell.raw
     flags = "".join(cell.flags)
     title = f"printed {cell.raw!r} {cell.unit}; {offsets(cell.span)}"
     back = "".join(f'<a class="flag" href="#finding-{i}" title="finding {i + 1}">!</a>' for i in findings)
@@ -347,7 +340,7 @@ def table_html(plan: PlanDocument, t: int, table: BudgetTable, flagged: dict[str
 
 
 def project_html(i: int, p: Project) -> str:
-    amount = f"{kronor(p.amount_sek)} kr" if p.amount_sek is not None else p.amount_raw
+    amount = f"{format_sek(p.amount_sek)} kr" if p.amount_sek is not None else p.amount_raw
     if amount and p.amount_kind == "total":
         amount += " (total for the period)"
     facts = [

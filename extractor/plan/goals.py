@@ -16,9 +16,9 @@ import re
 from typing import Optional
 
 from extractor.document import Document
-from extractor.layout import LIST_ITEM, Block, cells_of
-from extractor.parse import nlp
-from extractor.sections import Node, Tree
+from extractor.layout.blocks import LIST_ITEM, Block, cells_of
+from extractor.vocab import nlp
+from extractor.layout.sections import Node, Tree
 from schemas import Goal, Project, Target
 
 GOAL_LEMMAS = {"mål", "målsättning", "vision", "verksamhetsmål", "målområde", "utvecklingsområde", "verksamhetsidé",

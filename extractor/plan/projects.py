@@ -20,9 +20,9 @@ from collections import Counter
 from typing import Optional
 
 from extractor.document import Document
-from extractor.layout import Block, cells_of
-from extractor.parse import nlp, numbers
-from extractor.sections import FIELD_LABELS, YEAR_FIELD_LABELS, Node, Tree, field_label
+from extractor.layout.blocks import Block, cells_of
+from extractor.vocab import nlp, numbers
+from extractor.layout.sections import FIELD_LABELS, YEAR_FIELD_LABELS, Node, Tree, field_label
 from schemas import BudgetTable, Project
 
 CONTAINER_PROJECT = re.compile(r"projekt|verksamhet|insats|aktivitet", re.I)

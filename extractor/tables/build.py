@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Optional
+from itertools import product
+from typing import Callable, Optional
 
 from extractor import vocab
 from extractor.document import Document
-from extractor.layout import Block
-from extractor.parse import numbers
-from extractor.parse.grid import AMOUNT_KINDS, Grid, GridColumn, GridRow, ValueCell, column_kind  # noqa: F401
-from extractor.parse import lines
-from extractor.parse.lines import grid_from_block
+from extractor.layout.blocks import Block
+from extractor.vocab import numbers
+from extractor.tables.grid import AMOUNT_KINDS, Grid
+from extractor.tables import lines
+from extractor.tables.lines import grid_from_block
 from schemas import BudgetRow, BudgetTable, Cell, Column
 
 # -- row vocabulary, derived from the tables in ``vocab`` -------------------------------
@@ -41,6 +42,9 @@ OF_WHICH_RE = vocab.compile_words(vocab.OF_WHICH_WORDS)
 OPENING_RE = vocab.compile_words(vocab.OPENING_WORDS)
 CLOSING_RE = vocab.compile_words(vocab.CLOSING_WORDS)
 RESULT_RE = vocab.compile_words(vocab.RESULT_WORDS)
+
+
+MAX_READINGS = 4096  # combinations of ambiguous rows tried at most
 
 
 # -- shared helpers -----------------------------------------------------------------
@@ -172,24 +176,23 @@ def build_table(doc: Document, grid: Grid, chosen: Optional[dict[int, int]] = No
                        span=doc.span(grid.start, grid.end), columns=columns, rows=rows, doubts=grid.doubts)
 
 
-def resolve(doc: Document, grid: Grid) -> BudgetTable:
-    """Pick, for rows whose digit run was ambiguous, the reading the table's own totals confirm."""
-    from itertools import product
+Judge = Callable[[BudgetTable], tuple[int, int]]  # a table -> (errors, warnings) its arithmetic gives
 
-    from extractor.audit import audit_table
 
+def resolve(doc: Document, grid: Grid, judge: Judge) -> BudgetTable:
+    """Pick, for rows whose digit run was ambiguous, the reading the table's own totals confirm:
+    the one ``judge`` (the audit's arithmetic, passed in by the caller) finds fewest mistakes in."""
     ambiguous = [i for i, r in enumerate(grid.rows) if len(r.alternatives) > 1]
     if not ambiguous:
         return build_table(doc, grid)
     options = [range(len(grid.rows[i].alternatives)) for i in ambiguous]
     best = None
     for n, combo in enumerate(product(*options)):
-        if n >= 4096:
+        if n >= MAX_READINGS:
             break
         chosen = dict(zip(ambiguous, combo))
         table = build_table(doc, grid, chosen)
-        findings = audit_table(table, 0)
-        score = (sum(f.severity == "error" for f in findings), sum(f.severity == "warning" for f in findings), sum(combo))
+        score = (*judge(table), sum(combo))
         if best is None or score < best[0]:
             best = (score, table)
     return best[1]
@@ -257,9 +260,10 @@ def document_unit(doc: Document) -> Optional[str]:
     return numbers.normalise_unit(m.group(1)) if m else None
 
 
-def parse_tables(doc: Document, blocks: list[Block]) -> list[BudgetTable]:
-    """Every budget table in the document, in reading order."""
-    from extractor.parse import flattened, stacked
+def parse_tables(doc: Document, blocks: list[Block], judge: Judge) -> list[BudgetTable]:
+    """Every budget table in the document, in reading order; ``judge`` chooses between readings of an
+    ambiguous table (see :func:`resolve`)."""
+    from extractor.tables import flattened, stacked
 
     year_hint = plan_year_hint(doc)
     default = document_unit(doc)
@@ -278,6 +282,6 @@ def parse_tables(doc: Document, blocks: list[Block]) -> list[BudgetTable]:
     for grid in grids:
         if not grid.unit and default:
             grid.unit, grid.unit_source = default, "document"
-        tables.append(resolve(doc, grid))
+        tables.append(resolve(doc, grid, judge))
     tables.sort(key=lambda t: t.span.start)
     return tables

@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from extractor.document import Document, Line
-from extractor.vocab import UNITS
+from extractor.vocab import LIST_ITEM, UNITS
 
 TOC_HEADINGS = ("innehållsförteckning", "innehåll", "innehållsförtekning")
 SPACE_SPLIT = re.compile(r"\s{2,}|\t")
-LIST_ITEM = re.compile(r"^\s*(?:[-–•*✓]|\d{1,2}[.)])\s+")
 PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 RULE_LINE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-{0,}:?\s*\|?\s*$|^\s*\|?\s*:?-{3,}:?\s*\|?\s*$")
 LEADER = re.compile(r"\s*(?:\.{4,}|…{2,}|_{4,})\s*")  # dot leaders between a label and its figure

@@ -84,6 +84,17 @@ def number_value(s: str) -> Decimal:
     return -v if neg else v
 
 
+def format_sek(amount, unit: bool = False) -> str:
+    """Kronor the Swedish way: 1 624 000; -4 556 000; 1 842,50 (exact, however many digits); with
+    ``unit``, followed by ' kr'. The one formatter of amounts for people."""
+    if amount is None:
+        return ""
+    value = Decimal(str(amount)) if isinstance(amount, float) else Decimal(amount)
+    text = f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
+    text = text.replace(",", " ").replace(".", ",")
+    return f"{text} kr" if unit else text
+
+
 def parse_cell(text: str) -> Amount | None | str:
     """One table cell -> Amount, or None for an empty cell, or 'percent' / 'text'."""
     if EMPTY_RE.match(text):

@@ -24,13 +24,13 @@ from itertools import combinations
 from typing import Iterator, Optional
 
 from extractor.document import Document
-from extractor.layout import Block
-from extractor.parse import numbers
-from extractor.parse.grid import Grid, GridColumn, GridRow, ValueCell, column_kind
+from extractor.layout.blocks import Block
+from extractor.vocab import numbers
+from extractor.tables.grid import Grid, GridColumn, GridRow, ValueCell, column_kind
 from extractor.vocab import LEGEND_KINDS, SECTION_HEADINGS
 
 LEGEND_RE = re.compile(r"(\*{1,3})\s*=\s*([a-zåäö]+)", re.I)
-from extractor.parse.numbers import Amount, Group
+from extractor.vocab.numbers import Amount, Group
 
 TOKEN_RE = re.compile(
     r"(?P<date>(?:19|20)\d{2}-\d{2}-\d{2})"  # a date is a word of a period, not figures

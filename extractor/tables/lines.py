@@ -22,10 +22,10 @@ from typing import Optional
 
 from extractor import vocab
 from extractor.document import Document
-from extractor.layout import Block, aligned_cells, cells_of, is_rule_line
-from extractor.parse import numbers
-from extractor.parse.grid import AMOUNT_KINDS, Grid, GridColumn, GridRow, ValueCell, column_kind, is_header_cell, non_amount_kind, year_like
-from extractor.parse.numbers import Amount
+from extractor.layout.blocks import Block, aligned_cells, cells_of, is_rule_line
+from extractor.vocab import numbers
+from extractor.tables.grid import AMOUNT_KINDS, Grid, GridColumn, GridRow, ValueCell, column_kind, is_header_cell, non_amount_kind, year_like
+from extractor.vocab.numbers import Amount
 
 Cell = tuple[int, int, str]
 CODE = re.compile(r"^(\d{3,5})\s+(?=[A-ZÅÄÖa-zåäö])")

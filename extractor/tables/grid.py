@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from extractor import vocab
-from extractor.parse import numbers
-from extractor.parse.numbers import Amount
+from extractor.vocab import numbers
+from extractor.vocab.numbers import Amount
 
 _KIND_RES = [(kind, vocab.compile_words(words)) for kind, words in vocab.COLUMN_KINDS]
 _NON_AMOUNT_RES = [(kind, vocab.compile_words(words)) for kind, words in vocab.NON_AMOUNT_COLUMNS]

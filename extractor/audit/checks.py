@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from extractor import vocab
-from extractor.parse import numbers
+from extractor.vocab import numbers
 from schemas import BudgetRow, BudgetTable, Finding
 
 Key = tuple[str, Optional[int]]
@@ -54,8 +54,7 @@ class Context:
 
 
 def sek(v: float) -> str:
-    s = f"{abs(v):,.0f}".replace(",", " ") if float(v).is_integer() else f"{abs(v):,.1f}".replace(",", " ").replace(".", ",")
-    return ("-" if v < 0 else "") + s + " kr"
+    return numbers.format_sek(v, unit=True)
 
 
 def values_of(row: BudgetRow) -> dict[Key, float]:
@@ -295,6 +294,12 @@ def audit_table(table: BudgetTable, index: int) -> list[Finding]:
     check_row_totals(ctx)
     check_statutory_split(ctx)
     return ctx.findings
+
+
+def errors_in(table: BudgetTable) -> tuple[int, int]:
+    """(errors, warnings) the table's arithmetic gives: how a reader chooses between readings."""
+    findings = audit_table(table, 0)
+    return sum(f.severity == "error" for f in findings), sum(f.severity == "warning" for f in findings)
 
 
 def audit(tables: list[BudgetTable]) -> list[Finding]:

@@ -26,12 +26,12 @@ from typing import Iterator, Optional
 
 from extractor import vocab
 from extractor.document import Document, Line
-from extractor.layout import NUMBERED_HEADING, is_table_line
-from extractor.parse import numbers
-from extractor.parse.grid import AMOUNT_KINDS, Grid, GridColumn, GridRow, ValueCell, column_kind, is_header_cell, \
-    non_amount_kind, year_like
-from extractor.parse.lines import label_goes_on, set_unit
-from extractor.parse.numbers import Amount
+from extractor.layout.blocks import NUMBERED_HEADING, is_table_line
+from extractor.vocab import numbers
+from extractor.tables.grid import AMOUNT_KINDS, Grid, GridColumn, GridRow, ValueCell, column_kind, non_amount_kind, \
+    year_like
+from extractor.tables.lines import label_goes_on, set_unit
+from extractor.vocab.numbers import Amount
 
 MAX_HEADER = 40  # characters of one header line
 MAX_LABEL = 80

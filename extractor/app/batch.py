@@ -41,7 +41,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from extractor.errors import shown
+from extractor.errors import one_line, shown
 from extractor.store.load import copy_of, failed_hashes, load_plan, present_hashes, record_failure
 from schemas import PlanDocument
 
@@ -96,11 +96,6 @@ class Triage:
 
     def __iter__(self):  # skipped, jobs = triage(...)
         return iter((self.skipped, self.jobs))
-
-
-def one_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc)
-    return " ".join(text.split()) or type(exc).__name__
 
 
 def file_sha256(path: Path, chunk: int = 1 << 20) -> Optional[str]:

@@ -1,1 +1,0 @@
-"""Parsers: pure functions from layout blocks to schema objects."""
