@@ -105,7 +105,7 @@ def reportlab_pdf(draw, pages: int = 1, **canvas_options) -> bytes:
 def form_pdf() -> bytes:
     """An AcroForm: labels drawn as text, answers in form fields."""
     def draw(c, n):
-        c.drawString(72, 760, "Budget 2024 Samordningsförbundet Formulär")
+        c.drawString(72, 760, "Ansökningsblankett")  # a form, not a plan: no association, no plan or budget heading
         c.drawString(72, 720, "Projektnamn:")
         c.acroForm.textfield(name="projekt", value="Unga till arbete", x=180, y=712, width=200, height=18)
         c.drawString(72, 690, "Belopp:")
