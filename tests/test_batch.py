@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 import pipeline
-from extractor.app import cli
+from extractor.app import cli as commands
 from extractor.app import batch
 from extractor.store import load as store_load
 from extractor.store.load import load_plan, open_store, write_transaction
@@ -110,7 +110,7 @@ def test_triage_with_replace_extracts_stored_documents_but_not_copies(engine, pl
 
 
 def test_import_in_process_then_again_extracts_nothing(engine, plans):
-    results = {r.path.name: r for r in batch.import_files(engine, files(plans), cli.extract_for_store)}
+    results = {r.path.name: r for r in batch.import_files(engine, files(plans), commands.extract_for_store)}
     assert {name: r.status for name, r in results.items()} == {
         "copy-of-lund.txt": "loaded",  # sorted first: the other Lund file is its copy
         "lund-2011.txt": "present",
@@ -126,7 +126,7 @@ def test_import_in_process_then_again_extracts_nothing(engine, plans):
 
     def counting(path):
         calls.append(path)
-        return cli.extract_for_store(path)
+        return commands.extract_for_store(path)
 
     again = list(batch.import_files(engine, files(plans), counting))
     assert calls == []  # the failure is remembered by its sha256: not extracted again
@@ -143,7 +143,7 @@ def test_payload_rebuilds_the_same_plan(corpus_text):
     from tests.conftest import extracted
 
     plan = extracted(str(corpus_text))
-    status, data, canonical = cli.extract_for_store(str(corpus_text))
+    status, data, canonical = commands.extract_for_store(str(corpus_text))
     assert status == "ok" and canonical == plan.text
     rebuilt = batch.plan_or_reason(("ok", data, canonical))
     assert rebuilt == plan and rebuilt.text == plan.text
@@ -153,7 +153,7 @@ def test_worker_processes_store_the_same_as_in_process(tmp_path, plans):
     one, two = tmp_path / "one.db", tmp_path / "two.db"
     for db, workers in ((one, 1), (two, 2)):
         engine = open_store(db)
-        statuses = sorted(r.status for r in batch.import_files(engine, files(plans), cli.extract_for_store, workers))
+        statuses = sorted(r.status for r in batch.import_files(engine, files(plans), commands.extract_for_store, workers))
         engine.dispose()
         assert statuses == ["failed", "loaded", "loaded", "present"], workers
     assert counts(one) == counts(two)
@@ -275,7 +275,7 @@ def test_two_imports_into_one_file_at_once_lose_nothing(tmp_path):
     # the same rows as one import of the five plans
     single = tmp_path / "single.db"
     engine = open_store(single)
-    list(batch.import_files(engine, sorted(CORPUS.glob("*.txt")), cli.extract_for_store))
+    list(batch.import_files(engine, sorted(CORPUS.glob("*.txt")), commands.extract_for_store))
     engine.dispose()
     assert counts(single) == c
 

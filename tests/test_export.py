@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 import pipeline
-from extractor.app import cli
+from extractor.app import cli as commands
 from extractor.app import batch
 from extractor.store import query
 from extractor.store.load import load_plan, open_store
@@ -129,7 +129,7 @@ def corpus_db(tmp_path_factory) -> Path:
     """The five corpus texts, imported as `finsam import corpus/*.txt` would."""
     path = tmp_path_factory.mktemp("datasette") / "finsam.db"
     engine = open_store(path)
-    results = list(batch.import_files(engine, sorted(CORPUS.glob("*.txt")), cli.extract_for_store))
+    results = list(batch.import_files(engine, sorted(CORPUS.glob("*.txt")), commands.extract_for_store))
     engine.dispose()
     assert [r.status for r in results] == ["loaded"] * 5, results
     return path

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 import pipeline
-from extractor.app import cli
+from extractor.app import cli as commands
 from extractor.errors import printable, shown
 from extractor.ingest import load
 from extractor.app import batch
@@ -193,7 +193,7 @@ def test_a_failure_is_not_extracted_again_unless_asked(tmp_path):
 
     def counting(path):
         calls.append(Path(path).name)
-        return cli.extract_for_store(path)
+        return commands.extract_for_store(path)
 
     paths = [folder / "notes.txt"]
     assert [r.status for r in batch.import_files(engine, paths, counting)] == ["failed"]
@@ -397,7 +397,7 @@ def real_or_hang(path: str) -> tuple:
     if Path(path).name.startswith("hang"):
         while True:
             time.sleep(0.05)
-    return cli.extract_for_store(path)
+    return commands.extract_for_store(path)
 
 
 def test_an_archive_of_everything_imports_in_one_run(tmp_path):
@@ -418,7 +418,7 @@ def test_an_archive_of_everything_imports_in_one_run(tmp_path):
     (folder / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
     (folder / "hang.txt").write_text("x\n", encoding="utf-8")
     engine = open_store(tmp_path / "all.db")
-    paths = cli.plan_files((folder,))
+    paths = commands.plan_files((folder,))
     assert len(paths) == 12
     results = list(batch.import_files(engine, paths, real_or_hang, workers=2, timeout=20))
     status = {shown(r.path.name): r.status for r in results}
