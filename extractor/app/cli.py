@@ -18,10 +18,11 @@ from tqdm import tqdm
 import pipeline
 from extractor.app import batch, report
 from extractor.app.format import (ASSOCIATION_COLUMNS, BUDGET_COLUMNS, FAILURE_COLUMNS, FINDING_COLUMNS,
-                                  GOAL_COLUMNS, PROJECT_COLUMNS, show, summary)
+                                  GOAL_COLUMNS, PROJECT_COLUMNS, figure_records, show, summary)
 from extractor.errors import ExtractionError, one_line, printable, shown
 from extractor.ingest import DEFAULT_MAX_MB, MAX_MB_ENV, PDF_FACTOR, is_candidate, load
 from extractor.store import export
+from extractor.vocab import numbers
 from extractor.store import query as store_query
 from extractor.store.load import open_store, source_file
 from schemas import PlanDocument
@@ -69,7 +70,23 @@ def set_max_mb(max_mb: float | None) -> None:
     click.get_current_context().call_on_close(restore)
 
 
-@click.group()
+class Finsam(click.Group):
+    """The command group; every error, a usage error included, is one line `error: ...` on stderr."""
+
+    def main(self, *args, **kwargs):
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.ClickException as exc:
+            click.echo(f"error: {printable(exc.format_message())}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("error: aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=Finsam)
 @click.version_option(package_name="finsam")
 def cli() -> None:
     """Extract, audit, store and query the yearly plans of Swedish samordningsförbund."""
@@ -77,15 +94,28 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["json", "summary"]), default="summary", show_default=True,
-              help="json: the whole PlanDocument; summary: a short overview for people.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "summary"], case_sensitive=False), default="table",
+              show_default=True,
+              help="table: a short overview for people (also 'summary'); json: the whole PlanDocument; csv: the "
+                   "budget figures, one row each, with their spans.")
 @max_mb_option
 def extract(path: Path, fmt: str, max_mb) -> None:
-    """Extract one plan (text or PDF) and print what was found."""
+    """Extract one plan (text or PDF) and print what was found.
+
+    Example:
+
+    \b
+        finsam extract corpus/000_aeb16daac0bbbe6e.txt
+        finsam extract plan.pdf --format json > plan.json
+        finsam extract plan.txt --format csv > figures.csv
+    """
     set_max_mb(max_mb)
     plan = run_or_fail(path)
     if fmt == "json":
         click.echo(plan.model_dump_json(indent=2))
+        return
+    if fmt == "csv":
+        show(figure_records(plan), "csv", BUDGET_COLUMNS)
         return
     click.echo("\n".join(printable(line) for line in summary(plan).split("\n")))
 
@@ -94,7 +124,13 @@ def extract(path: Path, fmt: str, max_mb) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @max_mb_option
 def text(path: Path, max_mb) -> None:
-    """Print the canonical text of a plan: what every span's offsets point into."""
+    """Print the canonical text of a plan: what every span's offsets point into.
+
+    Example:
+
+    \b
+        finsam text corpus/pdf/000_aeb16daac0bbbe6e.pdf | less
+    """
     set_max_mb(max_mb)
     try:
         doc = load(path)
@@ -107,7 +143,13 @@ def text(path: Path, max_mb) -> None:
 
 @cli.command(name="schema")
 def schema_cmd() -> None:
-    """Print the JSON Schema of the `extract --format json` output."""
+    """Print the JSON Schema of the `extract --format json` output.
+
+    Example:
+
+    \b
+        finsam schema > plan.schema.json
+    """
     click.echo(json.dumps(PlanDocument.model_json_schema(), indent=2, ensure_ascii=False))
 
 
@@ -119,7 +161,7 @@ db_option = click.option(
     help="SQLite file, or any SQLAlchemy URL (e.g. postgresql://user@host/finsam). Env: FINSAM_DB.",
 )
 format_option = click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"], case_sensitive=False), default="table", show_default=True,
     help="table: aligned columns for people; json: a list of objects; csv: a header row, then one row each.",
 )
 association_option = click.option(
@@ -133,14 +175,19 @@ all_sources_option = click.option(
 
 
 class Kronor(click.ParamType):
-    """An amount in kronor written the Swedish way or not: 500000, '500 000', 1624000,50."""
+    """An amount in kronor written as a plan writes it: 500000, '500 000', '1 624 000,50', '450 tkr',
+    '1,5 mnkr', '2 Mkr' (the same parser as the budget tables)."""
 
     name = "KRONOR"
 
     def convert(self, value, param, ctx):
         if isinstance(value, (int, float, Decimal)):
             return Decimal(str(value))
-        cleaned = str(value).replace("\u00a0", "").replace(" ", "").replace("_", "").replace(",", ".")
+        text = str(value).strip()
+        parsed = numbers.parse_cell(text)
+        if isinstance(parsed, numbers.Amount):
+            return parsed.value * (numbers.unit_factor(parsed.unit) or 1)
+        cleaned = text.replace("\u00a0", "").replace(" ", "").replace("_", "").replace(",", ".")
         try:
             amount = Decimal(cleaned)
         except InvalidOperation:
@@ -241,7 +288,7 @@ class Progress:
               help="Seconds one file may take; a file that takes longer fails and the batch goes on. "
                    "Env: FINSAM_TIMEOUT.")
 @max_mb_option
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"], case_sensitive=False), default="table", show_default=True,
               help="How --failed lists the failures.")
 def import_cmd(paths: tuple[Path, ...], db: str, replace: bool, workers: int, progress, quiet: bool,
                failed: bool, retry_failed: bool, timeout: float, max_mb, fmt: str) -> None:
@@ -256,6 +303,13 @@ def import_cmd(paths: tuple[Path, ...], db: str, replace: bool, workers: int, pr
     (see --failed) with its sha256 and skipped, the others still load; the same bytes are
     not extracted again unless --retry-failed. A file taking longer than --timeout fails.
     Exits 1 if any file failed.
+
+    Example:
+
+    \b
+        finsam import plans/ --db finsam.db
+        finsam import plans/ --workers 4 --timeout 120
+        finsam import --failed
     """
     set_max_mb(max_mb)
     if failed:
@@ -305,17 +359,27 @@ def import_cmd(paths: tuple[Path, ...], db: str, replace: bool, workers: int, pr
 
 @cli.command(name="export")
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), required=True,
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"], case_sensitive=False), required=True,
               help="csv: NAME.csv per table, UTF-8 with BOM (Excel reads å ä ö); json: NAME.json per table.")
-@click.option("--out", "-o", required=True,
-              help="Folder to write into (made if missing); '-' with json prints one object {table: rows}.")
+@click.option("--out", "-o", default=None,
+              help="Folder to write into (made if missing); '-' (the default for json) prints one object {table: rows}.")
 def export_cmd(db: str, fmt: str, out: str) -> None:
     """Write the stored tables for spreadsheets and programs.
 
     Tables: documents, members, budget_figures, projects, goals, findings. Every row keeps its
     ids, the document's association and plan year, and its span; amounts are plain numbers.
     The canonical text of each document is in the json export only.
+
+    Example:
+
+    \b
+        finsam export --format csv --out sheets/
+        finsam export --format json > finsam.json
     """
+    if out is None:
+        if fmt != "json":
+            raise click.UsageError("--format csv writes one file per table: give a folder with --out")
+        out = "-"
     if out == "-" and fmt != "json":
         raise click.UsageError("--out - prints JSON only: add --format json, or give a folder")
     try:
@@ -349,15 +413,22 @@ def query_or_fail(fn, engine, **filters) -> list[dict]:
 @association_option
 @click.option("--year", "-y", type=int, help="Year of the figure's column (a 2016 plan has 2016 and 2017 budgets).")
 @click.option("--plan-year", type=int, help="Plan year of the document.")
-@click.option("--section", help="Budget section, exactly: income, cost, result, equity, other, ...")
+@click.option("--section", help="Budget section, any case: income, cost, result, equity, other, ...")
 @click.option("--label", "-l", help="Row label, any part, any case ('summa' finds every total row).")
 @click.option("--table", help="Table title, any part, or the table's index in its document (0, 1, ...).")
 @all_sources_option
 @format_option
 def budget_cmd(db, association, year, plan_year, section, label, table, all_sources, fmt) -> None:
-    """Budget figures, one per table cell, with the span each came from."""
+    """Budget figures, one per table cell, with the span each came from.
+
+    Example:
+
+    \b
+        finsam budget --association lund --label summa
+        finsam budget --section cost --year 2024 --format csv
+    """
     figures = query_or_fail(store_query.budget_figures, open_db(db), association=association, year=year,
-                            plan_year=plan_year, section=section, label=label, table=table, all_sources=all_sources)
+                            plan_year=plan_year, section=section and section.lower(), label=label, table=table, all_sources=all_sources)
     show(figures, fmt, BUDGET_COLUMNS)
 
 
@@ -376,10 +447,15 @@ def budget_cmd(db, association, year, plan_year, section, label, table, all_sour
 @all_sources_option
 @format_option
 def projects_cmd(db, association, year, owner, min_amount, max_amount, text, stated, all_sources, fmt) -> None:
-    """Projects (insatser) the plans fund.
+    """Projects (insatser) the plans fund: every project owned by a kommun with more than
+    500 000 kr in 2016 plans, say.
 
-    Every project owned by a kommun with more than 500 000 kr in 2016 plans:
-    finsam projects --owner kommun --min-amount 500000 --year 2016
+    Example:
+
+    \b
+        finsam projects --owner kommun --min-amount 500000 --year 2016
+        finsam projects --min-amount '1,5 mnkr' --stated
+        finsam projects --text rehabilitering --format json
     """
     found = query_or_fail(store_query.projects, open_db(db), association=association, year=year, owner=owner,
                           min_amount=min_amount, max_amount=max_amount, text=text, stated=stated,
@@ -391,13 +467,20 @@ def projects_cmd(db, association, year, owner, min_amount, max_amount, text, sta
 @db_option
 @association_option
 @plan_year_option
-@click.option("--kind", "-k", help="Goal kind, exactly: vision, overall, operational, quantitative, financial, ...")
+@click.option("--kind", "-k", help="Goal kind, any case: vision, overall, operational, quantitative, financial, ...")
 @click.option("--text", "-t", help="Words in the goal (FTS5 on SQLite; a word also finds compounds it begins).")
 @all_sources_option
 @format_option
 def goals_cmd(db, association, year, kind, text, all_sources, fmt) -> None:
-    """Goals of the plans, including goals stated inside a project."""
-    found = query_or_fail(store_query.goals, open_db(db), association=association, year=year, kind=kind, text=text,
+    """Goals of the plans, including goals stated inside a project.
+
+    Example:
+
+    \b
+        finsam goals --kind quantitative
+        finsam goals --text deltagare --association skellefteå
+    """
+    found = query_or_fail(store_query.goals, open_db(db), association=association, year=year, kind=kind and kind.lower(), text=text,
                           all_sources=all_sources)
     show(found, fmt, GOAL_COLUMNS)
 
@@ -409,7 +492,14 @@ def goals_cmd(db, association, year, kind, text, all_sources, fmt) -> None:
 @format_option
 def associations_cmd(db, association, all_sources, fmt) -> None:
     """Associations stored: plans (a plan stored from several files counts once), files, plan years,
-    members, projects and budget figures."""
+    members, projects and budget figures.
+
+    Example:
+
+    \b
+        finsam associations
+        finsam associations --all-sources --format csv
+    """
     show(query_or_fail(store_query.associations, open_db(db), association=association, all_sources=all_sources),
          fmt, ASSOCIATION_COLUMNS)
 
@@ -418,11 +508,18 @@ def associations_cmd(db, association, all_sources, fmt) -> None:
 @db_option
 @association_option
 @plan_year_option
-@click.option("--severity", "-s", type=click.Choice(["error", "warning", "info"]), help="Only this severity.")
+@click.option("--severity", "-s", type=click.Choice(["error", "warning", "info"], case_sensitive=False), help="Only this severity.")
 @all_sources_option
 @format_option
 def findings_cmd(db, association, year, severity, fmt, all_sources=False) -> None:
-    """Audit findings: totals that do not add up, results, carry-forward, the statutory split."""
+    """Audit findings: totals that do not add up, results, carry-forward, the statutory split.
+
+    Example:
+
+    \b
+        finsam findings --severity error
+        finsam findings --association umeå --format json
+    """
     found = query_or_fail(store_query.findings, open_db(db), association=association, year=year, severity=severity,
                           all_sources=all_sources)
     show(found, fmt, FINDING_COLUMNS)
@@ -433,7 +530,7 @@ def findings_cmd(db, association, year, severity, fmt, all_sources=False) -> Non
 @db_option
 @association_option
 @plan_year_option
-@click.option("--severity", "-s", type=click.Choice(["error", "warning", "info"]), help="Only this severity.")
+@click.option("--severity", "-s", type=click.Choice(["error", "warning", "info"], case_sensitive=False), help="Only this severity.")
 @format_option
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write DOCUMENT's audit report here: one self-contained HTML page linking every finding, "
@@ -448,7 +545,12 @@ def audit_cmd(ctx, document, db, association, year, severity, fmt, html_path, al
     DOCUMENT is a plan file; with --db (or when no such file exists) a stored document,
     named by its path or a sha256 prefix, re-extracted from its source file.
 
-    finsam audit corpus/000_aeb16daac0bbbe6e.txt --html report.html
+    Example:
+
+    \b
+        finsam audit corpus/000_aeb16daac0bbbe6e.txt --html report.html
+        finsam audit 854e0340 --db finsam.db --html report.html
+        finsam audit --severity error
     """
     if document is None:
         if html_path:

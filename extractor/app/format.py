@@ -45,8 +45,18 @@ FINDING_COLUMNS = ["association", "plan_year", "severity", "kind", "year", "labe
 FAILURE_COLUMNS = ["path", "reason", "failed_at"]
 AMOUNT_FIELDS = {"amount_sek", "stated", "computed"}
 MAX_WIDTH = 40
-WIDE_FIELDS = {"message", "purpose", "text", "reason", "path", "members"}  # prose: allowed 70 characters
+WIDE_FIELDS = {"purpose", "text", "path", "members"}  # prose: allowed 70 characters
 WIDE = 70
+WHOLE_FIELDS = {"message", "reason"}  # what a finding or a failure says is shown whole
+
+
+def figure_records(plan: PlanDocument) -> list[dict]:
+    """The budget figures of one extracted plan as records, like `finsam budget` prints stored ones."""
+    return [{"association": plan.association, "plan_year": plan.plan_year, "table": t.title, "label": r.label,
+             "section": r.section, "role": r.role, "year": c.year, "column": c.column, "kind": c.kind,
+             "amount_sek": c.amount_sek, "raw": c.raw, "unit": c.unit, "unit_source": c.unit_source,
+             "span_start": c.span.start, "span_end": c.span.end, "page": c.span.page}
+            for t in plan.budget_tables for r in t.rows for c in r.cells]
 
 
 def show(records: list[dict], fmt: str, columns: list[str]) -> None:
@@ -88,6 +98,8 @@ def table_value(key: str, record: dict) -> str:
     if isinstance(value, list):
         value = ", ".join(map(str, value))
     text = printable(" ".join(str(value).split()))
+    if key in WHOLE_FIELDS:
+        return text
     width = WIDE if key in WIDE_FIELDS else MAX_WIDTH
     return text if len(text) <= width else text[: width - 1] + "…"
 

@@ -175,6 +175,7 @@ def grid_from_block(doc: Document, block: Block, title: str, caption: str, year_
     if _years_as_rows(body, columns, label_head):
         return _transposed(doc, grid, body)
     units: list[str] = []
+    row_units: list[str] = []
     percents: Counter[int] = Counter()
     # columns no header names, in a table whose header names the others: a row reaching into them is misread
     unheaded = {i for i, c in enumerate(columns) if not c.label} if any(c.label for c in columns) else set()
@@ -203,7 +204,7 @@ def grid_from_block(doc: Document, block: Block, title: str, caption: str, year_
             elif parsed == "percent":
                 percents[idx] += 1
             elif parsed == "text" and not re.search(r"\d", t) and (unit := numbers.find_unit(t)):
-                units.append(unit)  # a unit row ("Intäkter  t kr  t kr")
+                row_units.append(unit)  # a unit row ("Intäkter  t kr  t kr")
         if not row.label and not row.values:
             continue
         grid.rows.append(row)
@@ -213,15 +214,16 @@ def grid_from_block(doc: Document, block: Block, title: str, caption: str, year_
             columns[idx].kind = "percent"
             for row in grid.rows:
                 row.values.pop(idx, None)
-    set_unit(grid, units, label_head, caption)
+    set_unit(grid, units, label_head, caption, row_units)
     return grid
 
 
-def set_unit(grid: Grid, units: list[str], label_head: str, caption: str) -> None:
+def set_unit(grid: Grid, units: list[str], label_head: str, caption: str, row_units: list[str] = ()) -> None:
     """The table's unit: printed in the cells or a unit row, else in the header, else in the caption."""
     heading_labels = " ".join(r.label for r in grid.rows if not r.values)
     col_units = [c.unit for c in grid.columns if c.unit]
     for source, unit in (("cell", Counter(units).most_common(1)[0][0] if units else None),
+                         ("row", Counter(row_units).most_common(1)[0][0] if row_units else None),
                          ("column", Counter(col_units).most_common(1)[0][0] if col_units else None),
                          ("header", numbers.find_unit(label_head)),
                          ("row", numbers.find_unit(heading_labels)),
