@@ -30,6 +30,15 @@ from schemas import BudgetRow, BudgetTable, Finding
 
 Key = tuple[str, Optional[int]]
 
+@dataclass(frozen=True)
+class AuditSettings:
+    """Every number the audit decides by, in one place."""
+
+    rounding: float = 0.5  # a figure rounded to tkr or Mkr may be off by this share of its unit
+    split_tolerance: float = 0.005  # members' shares this close to the law's 50/25/25 hold
+
+
+SETTINGS = AuditSettings()
 MEMBER_RES = [(group, vocab.compile_words(words)) for group, words in vocab.MEMBER_GROUPS]
 STATUTORY_SPLIT = vocab.STATUTORY_SPLIT
 SECTION_IN_LABEL = [(name, vocab.compile_words(words)) for name, words in vocab.SECTION_IN_TOTAL]
@@ -72,7 +81,7 @@ def compare(ctx: Context, row: BudgetRow, key: Key, stated: float, computed: flo
             what: str, allow_flip: bool = True) -> None:
     """Record a finding when stated and computed differ."""
     # figures rounded to tkr or Mkr may be off by half a unit each; whole kronor are exact
-    tolerance = 0.5 * ctx.factor * max(n, 1) if ctx.factor > 1 else 0
+    tolerance = SETTINGS.rounding * ctx.factor * max(n, 1) if ctx.factor > 1 else 0
     diff = stated - computed
     label = row.label or "(unlabelled subtotal)"
     year = key[1]
@@ -96,7 +105,7 @@ def compare(ctx: Context, row: BudgetRow, key: Key, stated: float, computed: flo
 def _fits(stated: dict[Key, float], items: list[Item], factor: int, signed_cost: Optional[bool] = None) -> bool:
     for key, value in stated.items():
         computed = _combine(items, key, signed_cost)
-        tol = 0.5 * factor * max(len(items), 1)
+        tol = SETTINGS.rounding * factor * max(len(items), 1)
         if abs(value - computed) > tol and abs(value + computed) > tol:
             return False
     return True
@@ -271,7 +280,7 @@ def check_statutory_split(ctx: Context) -> None:
             continue
         total = sum(groups.values())
         shares = {g: v / total for g, v in groups.items()}
-        off = {g: s for g, s in shares.items() if abs(s - STATUTORY_SPLIT[g]) > 0.005}
+        off = {g: s for g, s in shares.items() if abs(s - STATUTORY_SPLIT[g]) > SETTINGS.split_tolerance}
         text = ", ".join(f"{g} {shares[g]:.1%}" for g in STATUTORY_SPLIT)
         ctx.findings.append(Finding(
             kind="statutory_split", severity="warning" if off else "info", year=year, table=ctx.index,

@@ -22,6 +22,23 @@ PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 RULE_LINE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-{0,}:?\s*\|?\s*$|^\s*\|?\s*:?-{3,}:?\s*\|?\s*$")
 LEADER = re.compile(r"\s*(?:\.{4,}|…{2,}|_{4,})\s*")  # dot leaders between a label and its figure
 LEADER_LINE = re.compile(r"^\s*\S.*?(?:\.{4,}|…{2,}|_{4,})\s*[-−–(]?\s*\d")
+@dataclass(frozen=True)
+class LayoutSettings:
+    """Every number the layout stage decides by, in one place."""
+
+    label_line: int = 70  # characters of a label line inside a table ("Intäkter", a wrapped label)
+    label_run: int = 3  # label lines in a row between table rows ("Kostnader", "Insats 1: ...")
+    heading_chars: int = 140  # a longer line is no heading
+    numbered_heading_words: int = 14
+    upper_heading_words: int = 12  # an upper-case line of at most this many words is a heading
+    upper_share: float = 0.8  # of its letters
+    title_words: int = 8  # a short capitalised line without a final stop is a title heading
+    field_chars: int = 60  # 'Huvudman:' on a line of its own
+    toc_entries: int = 4  # rising page numbers on at least this many lines make a table of contents
+    toc_pages: int = 400
+
+
+SETTINGS = LayoutSettings()
 NUMBERED_HEADING = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2})*)\.?\s*([A-ZÅÄÖ][^\t]{0,120})$")
 
 
@@ -93,7 +110,7 @@ def _is_space_table_line(text: str) -> bool:
 
 def _is_label_line(text: str) -> bool:
     t = text.strip()
-    return 0 < len(t) <= 70 and "  " not in t and "\t" not in t and not t.endswith((".", ":", ";")) \
+    return 0 < len(t) <= SETTINGS.label_line and "  " not in t and "\t" not in t and not t.endswith((".", ":", ";")) \
         and not LIST_ITEM.match(t) and not is_table_line(t)
 
 
@@ -101,10 +118,10 @@ def _bridges_space_table(lines: list[Line], j: int, group: list[Line]) -> bool:
     """A short label line ("Intäkter", or the rest of a wrapped label) between rows of a table belongs to it;
     so does a header of column names over the first row."""
     t = lines[j].text.strip()
-    if len(t) > 70 or t.endswith((".", ":", ";")) or LIST_ITEM.match(t):
+    if len(t) > SETTINGS.label_line or t.endswith((".", ":", ";")) or LIST_ITEM.match(t):
         return False
     nxt = j + 1
-    while group and nxt < len(lines) and nxt - j <= 3 and _is_label_line(lines[nxt].text):
+    while group and nxt < len(lines) and nxt - j <= SETTINGS.label_run and _is_label_line(lines[nxt].text):
         nxt += 1  # "Kostnader" then "Förbundsgemensamma kostnader", then the rows
     if nxt >= len(lines) or not is_table_line(lines[nxt].text):
         return False
@@ -159,22 +176,22 @@ def _is_toc(lines: list[Line], previous_text: str) -> bool:
             return False
         nums.append(int(last))
     rising = all(b >= a for a, b in zip(nums, nums[1:]))
-    return rising and (previous_text.strip().lower() in TOC_HEADINGS or (len(nums) >= 4 and max(nums) < 400))
+    return rising and (previous_text.strip().lower() in TOC_HEADINGS or (len(nums) >= SETTINGS.toc_entries and max(nums) < SETTINGS.toc_pages))
 
 
 def heading_kind(text: str) -> tuple[bool, int, Optional[str]]:
     """Is a lone line a heading? -> (yes, level, number)."""
     t = text.strip()
-    if not t or len(t) > 140 or "\t" in t:
+    if not t or len(t) > SETTINGS.heading_chars or "\t" in t:
         return False, 0, None
     m = NUMBERED_HEADING.match(t)
-    if m and not t.endswith((".", ",", ";")) and len(t.split()) <= 14:
+    if m and not t.endswith((".", ",", ";")) and len(t.split()) <= SETTINGS.numbered_heading_words:
         number = m.group(1)
         return True, number.count(".") + 1, number
     letters = [c for c in t if c.isalpha()]
-    if letters and sum(c.isupper() for c in letters) / len(letters) > 0.8 and len(t.split()) <= 12:
+    if letters and sum(c.isupper() for c in letters) / len(letters) > SETTINGS.upper_share and len(t.split()) <= SETTINGS.upper_heading_words:
         return True, 1, None
-    if len(t.split()) <= 8 and not t.endswith((".", ",", ";", ":")) and t[0].isupper():
+    if len(t.split()) <= SETTINGS.title_words and not t.endswith((".", ",", ";", ":")) and t[0].isupper():
         return True, 2, None
     return False, 0, None
 
@@ -204,7 +221,7 @@ def segment(doc: Document) -> list[Block]:
             blocks.append(Block(kind, group[0].start, group[-1].end, group))
             i = j
             continue
-        if text.rstrip().endswith(":") and len(text) < 60:
+        if text.rstrip().endswith(":") and len(text) < SETTINGS.field_chars:
             blocks.append(Block("field", line.start, line.end, [line]))
         elif LIST_ITEM.match(text):
             blocks.append(Block("list_item", line.start, line.end, [line]))

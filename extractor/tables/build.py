@@ -21,7 +21,7 @@ from extractor import vocab
 from extractor.document import Document
 from extractor.layout.blocks import Block
 from extractor.vocab import numbers
-from extractor.tables.grid import AMOUNT_KINDS, Grid
+from extractor.tables.grid import AMOUNT_KINDS, SETTINGS, Grid
 from extractor.tables import lines
 from extractor.tables.lines import grid_from_block
 from schemas import BudgetRow, BudgetTable, Cell, Column
@@ -42,9 +42,6 @@ OF_WHICH_RE = vocab.compile_words(vocab.OF_WHICH_WORDS)
 OPENING_RE = vocab.compile_words(vocab.OPENING_WORDS)
 CLOSING_RE = vocab.compile_words(vocab.CLOSING_WORDS)
 RESULT_RE = vocab.compile_words(vocab.RESULT_WORDS)
-
-
-MAX_READINGS = 4096  # combinations of ambiguous rows tried at most
 
 
 # -- shared helpers -----------------------------------------------------------------
@@ -77,7 +74,7 @@ def caption_before(doc: Document, blocks: list[Block], index: int, limit: int = 
         t = _strip(b.text(doc))
         if n < limit:
             texts.append(t)
-        if n == 0 and CAPTION_START.match(t) and len(t) < 160:
+        if n == 0 and CAPTION_START.match(t) and len(t) < SETTINGS.caption_chars:
             title = t  # "Tabell 3. Resultatbudget 2025 ... (tkr)" names the table
             break
         if (b.kind == "heading" or (b.kind == "list_item" and len(t) < 60 and not t.endswith((".", ",")))) and len(t) < 120:
@@ -188,7 +185,7 @@ def resolve(doc: Document, grid: Grid, judge: Judge) -> BudgetTable:
     options = [range(len(grid.rows[i].alternatives)) for i in ambiguous]
     best = None
     for n, combo in enumerate(product(*options)):
-        if n >= MAX_READINGS:
+        if n >= SETTINGS.readings:
             break
         chosen = dict(zip(ambiguous, combo))
         table = build_table(doc, grid, chosen)
@@ -224,7 +221,7 @@ def continues(doc: Document, blocks: list[Block], prev: int, cur: int, repeated:
     stands between them is page furniture: a page number ("Sida 3 av 4") or a line the document
     repeats (a running header, a breadcrumb)."""
     between = blocks[prev + 1 : cur]
-    if len(between) > 4 or lines.has_header(blocks[cur]) or lines.form_of(blocks[cur]) != lines.form_of(blocks[prev]):
+    if len(between) > SETTINGS.page_break_blocks or lines.has_header(blocks[cur]) or lines.form_of(blocks[cur]) != lines.form_of(blocks[prev]):
         return False
     for b in between:
         t = _strip(b.text(doc))

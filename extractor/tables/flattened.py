@@ -26,7 +26,7 @@ from typing import Iterator, Optional
 from extractor.document import Document
 from extractor.layout.blocks import Block
 from extractor.vocab import numbers
-from extractor.tables.grid import Grid, GridColumn, GridRow, ValueCell, column_kind
+from extractor.tables.grid import SETTINGS, Grid, GridColumn, GridRow, ValueCell, column_kind
 from extractor.vocab import LEGEND_KINDS, SECTION_HEADINGS
 
 LEGEND_RE = re.compile(r"(\*{1,3})\s*=\s*([a-zåäö]+)", re.I)
@@ -47,7 +47,6 @@ HEADER_WORDS = {"id", "konto", "kst", "beskrivning", "text", "årsbudget", "budg
 CODE_WORDS = {"id", "konto", "kst"}
 HEADING_NUMBER = re.compile(r"^\d{1,2}\.$")
 END_WORDS = re.compile(r"^(?:not|anm|källa|kommentar)\b", re.I)
-MAX_LABEL_TOKENS = 12
 PERCENT_MARK = re.compile(r"\(\s*\d+(?:,\d+)?\s?%\s*\)")
 AMOUNT_KR = re.compile(rf"\s*((?:[-−–]\s?)?(?:{numbers.NUMBER}))\s*kr\.?")
 FUNCTION_WORDS = {"med", "och", "i", "för", "av", "samt", "&"}
@@ -277,7 +276,7 @@ def _label_rows(doc: Document, tokens: list[Tok], anchor: int, body: int, years:
             end_index = tokens.index(runs[-1][1][0]) if runs[-1][1] else i
             runs[-1] = (runs[-1][0], [])
             break
-        if words and (END_WORDS.match(words[0].text) or len(words) > MAX_LABEL_TOKENS
+        if words and (END_WORDS.match(words[0].text) or len(words) > SETTINGS.flattened_label_tokens
                       or (words[0].kind == "word" and HEADING_NUMBER.match(words[0].text))):
             runs.append((nums, []))
             end_index = i - len(words)
@@ -336,7 +335,7 @@ def _assign(row: GridRow, nums: list[Tok], width: int, doc_text: str) -> None:
     alternatives: list[dict[int, ValueCell]] = []
     for seg in readings(groups, width, empties, exact=True):
         alternatives.extend(placements(value_cells(groups, seg, doc_text), width))
-        if len(alternatives) > 24:
+        if len(alternatives) > SETTINGS.alternatives:
             break
     if not alternatives:
         row.blank_cells = -1  # more figures than columns: the row's figures cannot be placed

@@ -15,6 +15,21 @@ from extractor import vocab
 from extractor.vocab import numbers
 from extractor.vocab.numbers import Amount
 
+@dataclass(frozen=True)
+class TableSettings:
+    """Every number the table readers decide by, in one place."""
+
+    readings: int = 4096  # combinations of ambiguous flattened rows tried at most
+    alternatives: int = 24  # placements of one flattened row's figures kept at most
+    caption_chars: int = 160  # a longer 'Tabell N. ...' line is prose, not the table's title
+    page_break_blocks: int = 4  # blocks of page furniture a table may continue across
+    stacked_header_chars: int = 40  # one column header printed on a line of its own
+    stacked_label_chars: int = 80  # a longer line ends a table printed one cell per line
+    flattened_label_tokens: int = 12  # a longer run of words ends a flattened table
+    year_header_words: int = 3  # words beside the years of a header line ('2024  jan–aug  helår')
+
+
+SETTINGS = TableSettings()
 _KIND_RES = [(kind, vocab.compile_words(words)) for kind, words in vocab.COLUMN_KINDS]
 _NON_AMOUNT_RES = [(kind, vocab.compile_words(words)) for kind, words in vocab.NON_AMOUNT_COLUMNS]
 _MONTH = vocab.compile_words("=" + m for m in vocab.MONTHS + vocab.MONTH_ABBREVIATIONS)

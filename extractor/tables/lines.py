@@ -24,7 +24,7 @@ from extractor import vocab
 from extractor.document import Document
 from extractor.layout.blocks import Block, aligned_cells, cells_of, is_rule_line
 from extractor.vocab import numbers
-from extractor.tables.grid import AMOUNT_KINDS, Grid, GridColumn, GridRow, ValueCell, column_kind, is_header_cell, non_amount_kind, year_like
+from extractor.tables.grid import AMOUNT_KINDS, SETTINGS, Grid, GridColumn, GridRow, ValueCell, column_kind, is_header_cell, non_amount_kind, year_like
 from extractor.vocab.numbers import Amount
 
 Cell = tuple[int, int, str]
@@ -76,7 +76,7 @@ def _header_rows(rows: list[list[Cell]]) -> int:
         names = n == 0 and bool(_YEAR_ROWS_HEADER.search(cells[0][2]))  # "År | Medlemsbidrag | Kostnader"
         # a row of years with a word or two beside them ("2024  jan–aug  helår  2025") under or over the kinds
         years = not cells[0][2].strip() and any(numbers.parse_year(c[2]) is not None and year_like(c[2]) for c in values) \
-            and all(len(c[2].split()) <= 3 for c in values)
+            and all(len(c[2].split()) <= SETTINGS.year_header_words for c in values)
         if not (header_like or names or years):
             break
         n += 1

@@ -28,20 +28,18 @@ from extractor import vocab
 from extractor.document import Document, Line
 from extractor.layout.blocks import NUMBERED_HEADING, is_table_line
 from extractor.vocab import numbers
-from extractor.tables.grid import AMOUNT_KINDS, Grid, GridColumn, GridRow, ValueCell, column_kind, non_amount_kind, \
+from extractor.tables.grid import AMOUNT_KINDS, SETTINGS, Grid, GridColumn, GridRow, ValueCell, column_kind, non_amount_kind, \
     year_like
 from extractor.tables.lines import label_goes_on, set_unit
 from extractor.vocab.numbers import Amount
 
-MAX_HEADER = 40  # characters of one header line
-MAX_LABEL = 80
 CAPTION = vocab.CAPTION_START
 
 
 def _header_line(text: str) -> bool:
     """A line that is one column header: 'Budget 2013', 'Plan 2015', 'Budget 2013 (kr)', 'Huvudman', 'Totalt'."""
     t = text.strip()
-    if not t or len(t) > MAX_HEADER or is_table_line(text) or t.endswith((".", ":")) or NUMBERED_HEADING.match(t):
+    if not t or len(t) > SETTINGS.stacked_header_chars or is_table_line(text) or t.endswith((".", ":")) or NUMBERED_HEADING.match(t):
         return False
     if non_amount_kind(t):
         return True
@@ -102,7 +100,7 @@ class _Reader:
 
     def ends_table(self, text: str) -> bool:
         t = text.strip()
-        return (len(t) > MAX_LABEL or t.endswith((".", ":", ";")) or bool(CAPTION.match(t))
+        return (len(t) > SETTINGS.stacked_label_chars or t.endswith((".", ":", ";")) or bool(CAPTION.match(t))
                 or bool(NUMBERED_HEADING.match(t)) and not _value(t) or is_table_line(text))
 
     def caption(self, k: int) -> tuple[str, str, int, str]:
@@ -119,7 +117,7 @@ class _Reader:
             texts.append(self.lines[j])
             j -= 1
         label_head = ""
-        if texts and len(texts[0].text.strip()) <= MAX_HEADER and not CAPTION.match(texts[0].text) \
+        if texts and len(texts[0].text.strip()) <= SETTINGS.stacked_header_chars and not CAPTION.match(texts[0].text) \
                 and not numbers.find_unit(texts[0].text) and len(texts) > 1:
             label_head = texts[0].text.strip()  # "Insats" over the labels
             texts = texts[1:]
