@@ -53,8 +53,6 @@ Extract = Callable[[str], Payload]
 # it counts as failed. The file is tried once more in a new worker.
 WORKER_DEATHS_ALLOWED = 1
 WORKER_DIED = "the worker process extracting it died (a crash or out of memory)"
-# Seconds one file may take by default (--timeout): a long plan takes a few seconds.
-DEFAULT_TIMEOUT = 300.0
 
 
 # A worker's first message for a file: it has started on it (start-up, imports, are behind it).

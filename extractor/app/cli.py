@@ -10,23 +10,23 @@ import os
 import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
-from tqdm import tqdm
 
-import pipeline
-from extractor.app import batch, report
 from extractor.app.format import (ASSOCIATION_COLUMNS, BUDGET_COLUMNS, FAILURE_COLUMNS, FINDING_COLUMNS,
                                   GOAL_COLUMNS, PROJECT_COLUMNS, figure_records, show, summary)
 from extractor.errors import ExtractionError, one_line, printable, shown
-from extractor.ingest import DEFAULT_MAX_MB, MAX_MB_ENV, PDF_FACTOR, is_candidate, load
-from extractor.store import export
+from extractor.ingest import DEFAULT_MAX_MB, DEFAULT_TIMEOUT, MAX_MB_ENV, PDF_FACTOR, is_candidate
 from extractor.vocab import numbers
-from extractor.store import query as store_query
-from extractor.store.load import open_store, source_file
-from schemas import PlanDocument
 
+if TYPE_CHECKING:
+    from extractor.app import batch
+    from schemas import PlanDocument
+
+# The stages, the store and the report load inside the commands that use them, so that `finsam --help`
+# and a query command start without the language pipeline, the models or the database layer they
+# do not need.
 DEFAULT_DB = "finsam.db"
 
 
@@ -37,6 +37,8 @@ def fail(exc: ExtractionError) -> None:
 
 def run_or_fail(path) -> PlanDocument:
     """pipeline.run(path), or one error line and exit 1, whatever went wrong (a bug included)."""
+    import pipeline
+
     try:
         return pipeline.run(path)
     except ExtractionError as exc:
@@ -82,6 +84,9 @@ class Finsam(click.Group):
             sys.exit(exc.exit_code)
         except click.Abort:
             click.echo("error: aborted", err=True)
+            sys.exit(1)
+        except Exception as exc:  # a bug: still one line, never a traceback
+            click.echo(f"error: unexpected {type(exc).__name__}: {one_line(exc)}", err=True)
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
 
@@ -131,6 +136,8 @@ def text(path: Path, max_mb) -> None:
     \b
         finsam text corpus/pdf/000_aeb16daac0bbbe6e.pdf | less
     """
+    from extractor.ingest import load
+
     set_max_mb(max_mb)
     try:
         doc = load(path)
@@ -150,6 +157,8 @@ def schema_cmd() -> None:
     \b
         finsam schema > plan.schema.json
     """
+    from schemas import PlanDocument
+
     click.echo(json.dumps(PlanDocument.model_json_schema(), indent=2, ensure_ascii=False))
 
 
@@ -199,6 +208,9 @@ class Kronor(click.ParamType):
 
 def open_db(db: str, create: bool = False):
     """The store's engine, or one error line and exit 1."""
+    from extractor.store.load import open_store
+    from sqlalchemy.exc import SQLAlchemyError
+
     if not create and "://" not in db and not Path(db).exists():
         click.echo(f"error: {db}: no such database (create it with `finsam import PATH --db {db}`)", err=True)
         sys.exit(1)
@@ -226,6 +238,8 @@ def plan_files(paths: tuple[Path, ...]) -> list[Path]:
 def extract_for_store(path: str) -> tuple:
     """pipeline.run(path) as plain data, for a worker process: ("ok", plan as JSON data, canonical text)
     or ("failed", reason). Never raises: a batch goes on."""
+    import pipeline
+
     try:
         plan = pipeline.run(path)
         return ("ok", plan.model_dump(mode="json"), plan.text)
@@ -251,6 +265,9 @@ class Progress:
     while it runs go above it."""
 
     def __init__(self, total: int, enabled: bool):
+        from tqdm import tqdm
+
+        self.write = tqdm.write
         self.bar = tqdm(total=total, unit="file", file=sys.stderr, disable=not enabled, dynamic_ncols=True)
 
     def started(self, job: batch.Job) -> None:
@@ -260,7 +277,7 @@ class Progress:
         if self.bar.disable:
             click.echo(line, err=err)
         else:
-            tqdm.write(line, file=sys.stderr if err else sys.stdout)
+            self.write(line, file=sys.stderr if err else sys.stdout)
 
     def done(self) -> None:
         self.bar.update(1)
@@ -283,7 +300,7 @@ class Progress:
 @click.option("--retry-failed", is_flag=True,
               help="Extract again files whose bytes (sha256) an earlier import could not load; "
                    "by default they are reported as failed without being read again.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=batch.DEFAULT_TIMEOUT,
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TIMEOUT,
               show_default=True, envvar="FINSAM_TIMEOUT",
               help="Seconds one file may take; a file that takes longer fails and the batch goes on. "
                    "Env: FINSAM_TIMEOUT.")
@@ -311,6 +328,11 @@ def import_cmd(paths: tuple[Path, ...], db: str, replace: bool, workers: int, pr
         finsam import plans/ --workers 4 --timeout 120
         finsam import --failed
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from extractor.app import batch
+    from extractor.store import query as store_query
+
     set_max_mb(max_mb)
     if failed:
         show(store_query.failures(open_db(db)), fmt, FAILURE_COLUMNS)
@@ -376,6 +398,9 @@ def export_cmd(db: str, fmt: str, out: str) -> None:
         finsam export --format csv --out sheets/
         finsam export --format json > finsam.json
     """
+    from extractor.store import export
+    from sqlalchemy.exc import SQLAlchemyError
+
     if out is None:
         if fmt != "json":
             raise click.UsageError("--format csv writes one file per table: give a folder with --out")
@@ -401,6 +426,7 @@ def export_cmd(db: str, fmt: str, out: str) -> None:
 
 
 def query_or_fail(fn, engine, **filters) -> list[dict]:
+    from sqlalchemy.exc import SQLAlchemyError
     try:
         return fn(engine, **filters)
     except SQLAlchemyError as exc:
@@ -427,6 +453,8 @@ def budget_cmd(db, association, year, plan_year, section, label, table, all_sour
         finsam budget --association lund --label summa
         finsam budget --section cost --year 2024 --format csv
     """
+    from extractor.store import query as store_query
+
     figures = query_or_fail(store_query.budget_figures, open_db(db), association=association, year=year,
                             plan_year=plan_year, section=section and section.lower(), label=label, table=table, all_sources=all_sources)
     show(figures, fmt, BUDGET_COLUMNS)
@@ -457,6 +485,8 @@ def projects_cmd(db, association, year, owner, min_amount, max_amount, text, sta
         finsam projects --min-amount '1,5 mnkr' --stated
         finsam projects --text rehabilitering --format json
     """
+    from extractor.store import query as store_query
+
     found = query_or_fail(store_query.projects, open_db(db), association=association, year=year, owner=owner,
                           min_amount=min_amount, max_amount=max_amount, text=text, stated=stated,
                           all_sources=all_sources)
@@ -480,6 +510,8 @@ def goals_cmd(db, association, year, kind, text, all_sources, fmt) -> None:
         finsam goals --kind quantitative
         finsam goals --text deltagare --association skellefteå
     """
+    from extractor.store import query as store_query
+
     found = query_or_fail(store_query.goals, open_db(db), association=association, year=year, kind=kind and kind.lower(), text=text,
                           all_sources=all_sources)
     show(found, fmt, GOAL_COLUMNS)
@@ -500,6 +532,8 @@ def associations_cmd(db, association, all_sources, fmt) -> None:
         finsam associations
         finsam associations --all-sources --format csv
     """
+    from extractor.store import query as store_query
+
     show(query_or_fail(store_query.associations, open_db(db), association=association, all_sources=all_sources),
          fmt, ASSOCIATION_COLUMNS)
 
@@ -520,6 +554,8 @@ def findings_cmd(db, association, year, severity, fmt, all_sources=False) -> Non
         finsam findings --severity error
         finsam findings --association umeå --format json
     """
+    from extractor.store import query as store_query
+
     found = query_or_fail(store_query.findings, open_db(db), association=association, year=year, severity=severity,
                           all_sources=all_sources)
     show(found, fmt, FINDING_COLUMNS)
@@ -552,6 +588,8 @@ def audit_cmd(ctx, document, db, association, year, severity, fmt, html_path, al
         finsam audit 854e0340 --db finsam.db --html report.html
         finsam audit --severity error
     """
+    from extractor.app import report
+
     if document is None:
         if html_path:
             raise click.UsageError("--html writes one document's report: give a DOCUMENT")
@@ -578,6 +616,8 @@ def audit_cmd(ctx, document, db, association, year, severity, fmt, html_path, al
 
 def plan_to_audit(document: str, db: str, db_given: bool) -> PlanDocument:
     """The plan DOCUMENT names: a file, or a stored document re-extracted from its source file."""
+    from extractor.store import query as store_query
+
     path = Path(document)
     if db_given or not path.is_file():
         if not db_given and "://" not in db and not Path(db).exists():
@@ -594,6 +634,9 @@ def plan_to_audit(document: str, db: str, db_given: bool) -> PlanDocument:
 
 def rerun_stored(stored: dict) -> PlanDocument:
     """Re-extract a stored document from its source file, which must be the file that was imported."""
+    from extractor.store.load import source_file
+    import pipeline
+
     source = source_file(stored)
     try:
         plan = pipeline.run(os.fsdecode(source))

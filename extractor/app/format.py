@@ -13,7 +13,10 @@ import click
 
 from extractor.errors import printable
 from extractor.vocab.numbers import format_sek as sek
-from schemas import PlanDocument
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schemas import PlanDocument
 
 
 def summary(plan: PlanDocument) -> str:

@@ -11,7 +11,10 @@ import re
 import stat
 from pathlib import Path
 
-from extractor.document import Document
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the model loads with the readers, not with `import extractor.ingest`
+    from extractor.document import Document
 from extractor.errors import EmptyDocument, TooLarge, UnreadableFile, shown
 
 PDF_MAGIC = b"%PDF"
@@ -28,6 +31,7 @@ SURROGATE = re.compile(r"[\ud800-\udfff]")
 DEFAULT_MAX_MB = 5.0
 PDF_FACTOR = 40
 MAX_MB_ENV = "FINSAM_MAX_MB"
+DEFAULT_TIMEOUT = 300.0  # seconds one input may take to read and extract in an import
 
 
 def max_bytes() -> int:
