@@ -7,7 +7,33 @@ from extractor.vocab import nlp
 def test_pipeline_is_built_once():
     assert nlp.get_nlp() is nlp.get_nlp()
     names = nlp.get_nlp().pipe_names
-    assert "lemmatizer" in names and "sentencizer" in names and "entity_ruler" in names
+    assert "finsam_lemmas" in names and "sentencizer" in names and "entity_ruler" in names
+
+
+def test_the_small_lemma_table_lemmatises_as_the_whole_one(tmp_path, monkeypatch):
+    """Only the forms of the words the vocabulary compares are kept, and they get the lemma the whole
+    spacy-lookups-data table gives; the table is cached and read back the same."""
+    import gzip
+    import importlib.resources
+    import json
+
+    monkeypatch.setenv("FINSAM_CACHE", str(tmp_path))
+    nlp.lemma_table.cache_clear()
+    try:
+        small = nlp.lemma_table()
+        assert list(tmp_path.rglob("sv-lemmas-*.json"))
+        nlp.lemma_table.cache_clear()
+        assert nlp.lemma_table() == small
+    finally:
+        nlp.lemma_table.cache_clear()
+    source = importlib.resources.files("spacy_lookups_data") / "data" / "sv_lemma_lookup.json.gz"
+    with gzip.open(source.open("rb"), "rt", encoding="utf-8") as f:
+        full = json.load(f)
+    exact, prefixes = nlp.lemma_targets()
+    assert len(small) < len(full) / 100
+    for form, lemma in full.items():
+        if lemma in exact or lemma.startswith(prefixes) or form in exact or form.startswith(prefixes):
+            assert small[form] == lemma
 
 
 def test_goal_words_lemmatise_to_their_heading_word():

@@ -17,24 +17,14 @@ from typing import Optional
 
 from extractor.document import Document
 from extractor.layout.blocks import LIST_ITEM, Block, cells_of
+from extractor import vocab
 from extractor.vocab import nlp
 from extractor.layout.sections import Node, Tree
 from schemas import Goal, Project, Target
 
-GOAL_LEMMAS = {"mål", "målsättning", "vision", "verksamhetsmål", "målområde", "utvecklingsområde", "verksamhetsidé",
-               "projektmål", "effektmål", "resultatmål", "processmål", "strategisk", "målvärde"}
+GOAL_LEMMAS = vocab.GOAL_LEMMAS
 HEAD_WINDOW = 3  # the goal word must be among the heading's first words
-# kind -> lemmas in a heading that say it; the first kind that matches wins
-KINDS: list[tuple[str, set[str]]] = [
-    ("vision", {"vision", "verksamhetsidé"}),
-    ("financial", {"finansiell", "ekonomisk"}),
-    ("quantitative", {"kvantitativ"}),
-    ("individual", {"individuell", "individ"}),
-    ("goal_area", {"målområde"}),
-    ("development_area", {"utvecklingsområde"}),
-    ("overall", {"övergripande", "effektmål", "långsiktig"}),
-    ("operational", {"verksamhetsmål", "resultatmål", "processmål", "strategisk"}),
-]
+KINDS = vocab.GOAL_KINDS
 PROJECT_KIND = "project"
 DEFAULT_KIND = "goal"
 _GOAL_WORDS = r"(?:mål|målsättning(?:ar)?|vision|effektmål|resultatmål|processmål|projektmål|verksamhetsmål|målområde)"

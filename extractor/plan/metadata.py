@@ -16,6 +16,7 @@ from datetime import date
 from typing import Optional
 
 from extractor.document import Document
+from extractor import vocab
 from extractor.vocab import nlp
 from schemas import Member, Span
 
@@ -47,7 +48,7 @@ NAME_PATTERNS = (
 )
 OPENING_CHARS = 300  # a name this close to the content start is the title
 WEIGHTS = {"title": 5, "members": 3, "adoption": 3, "text": 1}
-MEMBER_CUES = ("medlem", "part", "huvudman", "samverka", "medlemsorganisation", "bilda")
+MEMBER_CUES = vocab.MEMBER_CUES
 ADOPTION = re.compile(r"(?:fastställ|antag|beslutad|godkän)\w*\s+av\s+(?:förbunds)?styrelsen", re.I)
 PLAN_TITLE = re.compile(r"verksamhetsplan", re.I)
 YEAR = r"(?:19|20)\d{2}"

@@ -89,6 +89,24 @@ SECTION_IN_TOTAL = [("income", ["intäkt"]), ("cost", ["kostnad"])]
 # Rows of a table whose columns are years and rows allocation, outcome and equity: the outcome rows.
 OUTCOME_ROW_WORDS = ["^utfall", "^budget", "^kostnader"]
 
+# -- words compared by their lemma (the language pipeline lemmatises only towards these) --------
+# A heading holding one of these lemmas among its first words heads goals.
+GOAL_LEMMAS = {"mål", "målsättning", "vision", "verksamhetsmål", "målområde", "utvecklingsområde", "verksamhetsidé",
+               "projektmål", "effektmål", "resultatmål", "processmål", "strategisk", "målvärde"}
+# kind -> lemmas in a goal heading that say it; the first kind that matches wins
+GOAL_KINDS: list[tuple[str, set[str]]] = [
+    ("vision", {"vision", "verksamhetsidé"}),
+    ("financial", {"finansiell", "ekonomisk"}),
+    ("quantitative", {"kvantitativ"}),
+    ("individual", {"individuell", "individ"}),
+    ("goal_area", {"målområde"}),
+    ("development_area", {"utvecklingsområde"}),
+    ("overall", {"övergripande", "effektmål", "långsiktig"}),
+    ("operational", {"verksamhetsmål", "resultatmål", "processmål", "strategisk"}),
+]
+# Beginnings of lemmas in a sentence that names the members ("medlemmar", "parterna", "huvudmän").
+MEMBER_CUES = ("medlem", "part", "huvudman", "samverka", "medlemsorganisation", "bilda")
+
 # -- members: the statutory split of the contributions ----------------------------------
 MEMBER_GROUPS: list[tuple[str, list[str]]] = [
     ("state", ["försäkringskassan", "arbetsförmedlingen", "=staten", "statlig"]),

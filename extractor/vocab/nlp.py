@@ -1,26 +1,36 @@
 """The Swedish language pipeline: built once, rules as data.
 
-``spacy.blank("sv")`` with the lookup lemmatizer from spacy-lookups-data, a small
+``spacy.blank("sv")`` with lemmas from spacy-lookups-data's lookup table, a small
 lemma-exception table for words the lookup table gets wrong, a sentencizer and an
 EntityRuler whose patterns are the tables below: member organisations, money,
 percentages, dates and organisation numbers. No trained model is needed.
+
+Lemmas are only ever compared with the vocabulary's words (goal headings, goal kinds, member
+cues), so of the lookup table's 660 000 forms only those of these words are kept: read once from
+spacy-lookups-data and cached (``$FINSAM_CACHE`` or the user's cache folder), so a process starts
+without loading the whole table. Every other word is its own lemma, as it would be compared.
 
 Amounts found in prose are valued by :mod:`extractor.vocab.numbers` (``parse_cell``,
 ``unit_factor``); this module only finds where they are.
 """
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
+import os
 import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 from typing import Optional
 
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractor.vocab import numbers
+from extractor.vocab import GOAL_KINDS, GOAL_LEMMAS, MEMBER_CUES, numbers
 
 # Words the lookup table lemmatises wrongly or not at all (checked against
 # spacy-lookups-data 1.0.5: "mål" -> "måla", "verksamhetsmålen" and
@@ -108,10 +118,53 @@ PATTERNS: list[tuple[str, str, list[dict]]] = [
 RANGE_JOINERS = re.compile(r"^\s*(?:[-–—]|tom|t\.o\.m\.?|till och med|till)\s*$", re.I)
 
 
+def lemma_targets() -> tuple[frozenset[str], tuple[str, ...]]:
+    """(lemmas compared whole, beginnings of lemmas compared): what a lemma is ever checked against."""
+    exact = set(GOAL_LEMMAS) | {w for _, words in GOAL_KINDS for w in words}
+    return frozenset(exact), tuple(MEMBER_CUES)
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("FINSAM_CACHE") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "finsam"
+
+
+@lru_cache(maxsize=1)
+def lemma_table() -> dict[str, str]:
+    """form -> lemma for the forms whose lemma (or which themselves) the vocabulary compares."""
+    import importlib.metadata
+    import importlib.resources
+
+    exact, prefixes = lemma_targets()
+    version = importlib.metadata.version("spacy-lookups-data")
+    key = hashlib.sha256(json.dumps([version, sorted(exact), prefixes]).encode()).hexdigest()[:16]
+    path = _cache_dir() / f"sv-lemmas-{key}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    source = importlib.resources.files("spacy_lookups_data") / "data" / "sv_lemma_lookup.json.gz"
+    with source.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as f:
+        full = json.load(f)
+
+    def wanted(word: str) -> bool:
+        return word in exact or word.startswith(prefixes)
+
+    table = {form: lemma for form, lemma in full.items() if wanted(lemma) or wanted(form)}
+    try:  # written whole or not at all: a concurrent process reads the old file or none
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home: the table is built in every process
+    return table
+
+
 @Language.factory("finsam_lemmas")
 def _make_lemma_fixer(nlp: Language, name: str):
     """Lower-case lookup (the table is keyed on lower-case forms) and the exception table."""
-    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    table = lemma_table()
 
     def fix(doc: Doc) -> Doc:
         for tok in doc:
@@ -126,11 +179,10 @@ def _make_lemma_fixer(nlp: Language, name: str):
 def get_nlp() -> Language:
     """The pipeline, built once per process."""
     nlp = spacy.blank("sv")
-    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.add_pipe("finsam_lemmas")
     nlp.add_pipe("sentencizer")
     ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
-    nlp.initialize()  # loads the lookup table; clears ruler patterns, so they are added after
-    nlp.add_pipe("finsam_lemmas", after="lemmatizer")
+    nlp.initialize()  # clears ruler patterns, so they are added after
     ruler.add_patterns([{"label": label, "id": pid, "pattern": pat} if pid else {"label": label, "pattern": pat}
                         for label, pid, pat in PATTERNS])
     return nlp
