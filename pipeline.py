@@ -41,8 +41,8 @@ def stages(path: str | Path) -> Stages:
     blocks = layout.segment(doc)
     tables = budget.parse_tables(doc, blocks, audit.errors_in)
     meta = metadata.extract(doc)
-    if not tables and not metadata.is_plan(doc.text, meta):
-        raise NotAPlan(path)
+    if not metadata.is_plan(doc.text, meta) and not (tables and metadata.speaks_of_plan(doc.text)):
+        raise NotAPlan(path)  # neither an association's plan nor budget tables in a text about a plan or budget
     plan = PlanDocument(source=doc.source, budget_tables=tables, text=doc.text)
     plan.findings = audit.audit(tables)
     if not tables:

@@ -75,7 +75,7 @@ class TooLarge(ExtractionError):
 
 
 class NotAPlan(ExtractionError):
-    reason = "no budget table found: not a plan"
+    reason = "not a plan: it names no samordningsförbund's plan and holds no budget"
 
 
 class PdfError(ExtractionError):

@@ -117,8 +117,8 @@ def test_import_in_process_then_again_extracts_nothing(engine, plans):
         "sydnarke-2016.txt": "loaded",
         "notes.txt": "failed",
     }
-    assert results["notes.txt"].message == "no budget table found: not a plan"
-    assert [f["reason"] for f in query.failures(engine)] == ["no budget table found: not a plan"]
+    assert results["notes.txt"].message == "not a plan: it names no samordningsförbund's plan and holds no budget"
+    assert [f["reason"] for f in query.failures(engine)] == ["not a plan: it names no samordningsförbund's plan and holds no budget"]
     assert {a["association"] for a in query.associations(engine)} == {
         "Samordningsförbundet Lund", "Samordningsförbundet Sydnärke"}
 
@@ -132,7 +132,7 @@ def test_import_in_process_then_again_extracts_nothing(engine, plans):
     assert calls == []  # the failure is remembered by its sha256: not extracted again
     assert sorted(r.status for r in again) == ["failed", "present", "present", "present"]
     assert [(r.path.name, r.message, r.earlier) for r in again if r.status == "failed"] == [
-        ("notes.txt", "no budget table found: not a plan", True)]
+        ("notes.txt", "not a plan: it names no samordningsförbund's plan and holds no budget", True)]
     retried = list(batch.import_files(engine, files(plans), counting, retry_failed=True))
     assert calls == [str(plans / "notes.txt")]  # only the file that failed is tried again
     assert sorted(r.status for r in retried) == ["failed", "present", "present", "present"]
@@ -294,19 +294,19 @@ def test_import_command_lists_failures_again_and_exits_1(tmp_path, plans):
     lines = result.stdout.splitlines()
     assert lines[-3:] == [
         "failed (1):",
-        f"  {plans / 'notes.txt'}: no budget table found: not a plan",
+        f"  {plans / 'notes.txt'}: not a plan: it names no samordningsförbund's plan and holds no budget",
         "2 loaded, 1 already present, 1 failed",
     ]
     # the copy right after the file it copies
     assert lines[0].startswith(f"loaded: {plans / '2016' / 'copy-of-lund.txt'} (Samordningsförbundet Lund 2011")
     assert lines[1] == f"already present: {plans / 'lund-2011.txt'} (same content as {plans / '2016' / 'copy-of-lund.txt'})"
-    assert result.stderr == f"error: {plans / 'notes.txt'}: no budget table found: not a plan\n"
+    assert result.stderr == f"error: {plans / 'notes.txt'}: not a plan: it names no samordningsförbund's plan and holds no budget\n"
     # again: nothing new, the failure not read again, and quiet keeps only errors and the summary
     again = invoke("import", str(plans), "--db", db, "--workers", "1", "--quiet")
     assert again.stdout.splitlines() == [
-        "failed (1):", f"  {plans / 'notes.txt'}: no budget table found: not a plan",
+        "failed (1):", f"  {plans / 'notes.txt'}: not a plan: it names no samordningsförbund's plan and holds no budget",
         "0 loaded, 3 already present, 1 failed (1 failed before, not read again: --retry-failed)"]
-    assert again.stderr == f"error: {plans / 'notes.txt'}: no budget table found: not a plan (failed before; not read again)\n"
+    assert again.stderr == f"error: {plans / 'notes.txt'}: not a plan: it names no samordningsförbund's plan and holds no budget (failed before; not read again)\n"
 
 
 def test_import_progress_bar_names_the_current_file(tmp_path, plans):

@@ -194,7 +194,7 @@ def test_the_whole_folder_imports_in_one_run(folder, tmp_path):
     for line in errors:
         name = re.match(r"error: .*/([^/:]+): ", line).group(1)
         if name in readable:
-            assert line.endswith("no budget table found: not a plan"), line
+            assert line.endswith("not a plan: it names no samordningsförbund's plan and holds no budget"), line
         else:
             assert "PDF" in line, line
     assert result.stdout.splitlines()[-1] == f"0 loaded, 0 already present, {len(names)} failed"

@@ -95,7 +95,7 @@ def test_control_characters_in_a_name_never_reach_the_terminal(tmp_path):
     db = str(tmp_path / "ctl.db")
     result = cli("import", str(tmp_path), "--db", db, "--workers", "1")
     assert result.exit_code == 1
-    assert result.stderr == f"error: {tmp_path}/plan\\x0d\\x1b[31mred\\x0a.txt: no budget table found: not a plan\n"
+    assert result.stderr == f"error: {tmp_path}/plan\\x0d\\x1b[31mred\\x0a.txt: not a plan: it names no samordningsförbund's plan and holds no budget\n"
     assert not any(ch in result.output for ch in "\r\x1b")
     assert [f["path"] for f in as_json("import", "--failed", "--db", db)] == [f"{tmp_path}/plan\\x0d\\x1b[31mred\\x0a.txt"]
 
@@ -169,14 +169,14 @@ def test_copies_of_failures_and_a_true_summary(tmp_path):
     assert result.stderr.splitlines() == [
         f"error: {folder}/empty.pdf: file is empty",
         f"error: {folder}/empty.txt: file is empty (same content as {folder}/empty.pdf)",
-        f"error: {folder}/nonplan0.txt: no budget table found: not a plan",
-        f"error: {folder}/nonplan1.txt: no budget table found: not a plan (same content as {folder}/nonplan0.txt)",
-        f"error: {folder}/nonplan2.txt: no budget table found: not a plan (same content as {folder}/nonplan0.txt)",
+        f"error: {folder}/nonplan0.txt: not a plan: it names no samordningsförbund's plan and holds no budget",
+        f"error: {folder}/nonplan1.txt: not a plan: it names no samordningsförbund's plan and holds no budget (same content as {folder}/nonplan0.txt)",
+        f"error: {folder}/nonplan2.txt: not a plan: it names no samordningsförbund's plan and holds no budget (same content as {folder}/nonplan0.txt)",
     ]
     failed = as_json("import", "--failed", "--db", db)
     assert sorted(Path(f["path"]).name for f in failed) == ["empty.pdf", "empty.txt", "nonplan0.txt", "nonplan1.txt",
                                                             "nonplan2.txt"]
-    assert {f["reason"] for f in failed} == {"file is empty", "no budget table found: not a plan"}
+    assert {f["reason"] for f in failed} == {"file is empty", "not a plan: it names no samordningsförbund's plan and holds no budget"}
     assert as_json("associations", "--db", db) == []
     # again: the same, nothing read again
     again = cli("import", str(folder), "--db", db, "--workers", "1")

@@ -200,7 +200,7 @@ def test_database_error_mid_load_rolls_back(engine):
 
 
 def test_successful_load_clears_an_old_failure(engine):
-    record_failure(engine, "/plans/lund-cccc.txt", "no budget table found: not a plan")
+    record_failure(engine, "/plans/lund-cccc.txt", "not a plan: it names no samordningsförbund's plan and holds no budget")
     record_failure(engine, "/plans/other.txt", "file is empty")
     load_plan(engine, lund_2011(sha="c" * 64))
     assert [f["path"] for f in query.failures(engine)] == ["/plans/other.txt"]

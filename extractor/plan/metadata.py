@@ -250,6 +250,11 @@ def is_plan(text: str, meta: Metadata) -> bool:
     return meta.association is not None and bool(PLAN_SIGNAL.search(text, content_start(text)))
 
 
+def speaks_of_plan(text: str) -> bool:
+    """The text speaks of a plan or a budget (verksamhetsplan, budget, ...) at all."""
+    return bool(PLAN_SIGNAL.search(text))
+
+
 def extract(doc: Document) -> Metadata:
     text = doc.text
     start = content_start(text)
