@@ -170,3 +170,15 @@ def test_unit_stated_once_for_the_whole_plan(tmp_path):
                     encoding="utf-8")
     cells = [c for r in pipeline.run(path).budget_tables[0].rows for c in r.cells]
     assert [(c.amount_sek, c.unit, c.unit_source) for c in cells[:2]] == [(2100000, "tkr", "document"), (1900000, "tkr", "document")]
+
+
+def test_a_report_full_of_figures_is_not_a_plan(tmp_path):
+    """Tables alone do not make a plan: a report in another language, naming no association and
+    speaking of no plan or budget, is refused with the reason."""
+    from extractor.errors import NotAPlan
+
+    path = tmp_path / "report.txt"
+    path.write_text("WARN Report\n\nCompany\tEmployees\tNotice date\nAcme Corp\t1 250\t2015\nFoo Inc\t310\t2016\n",
+                    encoding="utf-8")
+    with pytest.raises(NotAPlan, match="names no samordningsförbund's plan"):
+        pipeline.run(path)
