@@ -345,13 +345,13 @@ def drop_running_lines(pages: list[Page], settings: Settings = SETTINGS) -> None
 @dataclass(frozen=True)
 class ColumnSettings:
     gutter: float = 1.2  # x size: the narrowest gutter between two columns
-    lines: int = 3  # a column has at least this many lines in its region
+    lines: int = 4  # a column has at least this many lines in its region
     words: float = 2.5  # ... with this many words a line on average: prose, not table cells
     letters: float = 0.6  # ... most of them words, not figures
     share: float = 0.2  # a column is at least this share of its region's width
     balance: float = 0.5  # and at least this share of the widest column's width
     overlap: float = 0.5  # columns stand side by side over this share of the shorter one's height
-    reach: float = 0.3  # a line reaching this share into a gutter past its column's edge ends the region
+    reach: float = 0.45  # a line reaching this share into a gutter past its column's edge ends the region
     tail: int = 3  # lines under a region that may stand apart from it (a heading, a table's caption or header)
     apart: float = 0.8  # x size: a gap setting the last lines of a column apart, below the others
 
@@ -435,7 +435,7 @@ def column_regions(lines: list[TextLine], cs: ColumnSettings = COLUMNS,
     lo, hi = min(l.x0 for l in lines), max(l.x1 for l in lines)
     free = [_free(l.words, lo, hi, width) for l in lines]
     out: list[tuple[int, int, list[float]]] = []
-    i = 0
+    i = done = 0
     while i < len(lines):
         band, j = free[i], i + 1
         ends = []  # (end, band) where a line closed one of the bands: the region may end there
@@ -457,9 +457,11 @@ def column_regions(lines: list[TextLine], cs: ColumnSettings = COLUMNS,
         if stop is not None:  # the region ends above a line reaching into its gutter
             j = i + stop
             cuts = gutters(lines[i:j], _band(free[i:j], width), cs)
+        if cuts and any(_beside(lines[k], cuts, settings) for k in (i - 1, j) if done <= k < len(lines)):
+            cuts = []  # a line beside the region parts at its gutter too, by a narrower gap: a table
         if cuts:
             out.append((i, j, cuts))
-            i = j
+            i = done = j
         else:
             i += 1
     return out
@@ -490,11 +492,18 @@ def _intruder(region: list[TextLine], cuts: list[float], cs: ColumnSettings) -> 
     return None
 
 
+def _beside(line: TextLine, cuts: list[float], settings: Settings = SETTINGS) -> bool:
+    """Parted at a gutter by a gap as wide as a table's between cells, but no table row of figures."""
+    parted = any(p.x1 <= c <= w.x0 and w.x0 - p.x1 > settings.column_gap * max(p.size, w.size)
+                 for c in cuts for p, w in zip(line.words, line.words[1:]))
+    return parted and not _tabular(line, [(c, c) for c in cuts])
+
+
 def _tabular(line: TextLine, bands: list[Interval]) -> bool:
-    """A table row across the bands: words beside figures alone (``Kansli  1 200  1 300``)."""
+    """A table row across the bands: words, then figures alone (``Kansli  1 200  1 300``)."""
     parts = [p for p in _split_words(line.words, [(a + b) / 2 for a, b in bands]) if p]
-    return len(parts) >= 2 and any(all(_figure(w.text) for w in p) and any(c.isdigit() for w in p for c in w.text)
-                                   for p in parts[1:])
+    return (len(parts) >= 2 and all(_figure(w.text) for w in parts[-1])
+            and any(c.isdigit() for w in parts[-1] for c in w.text))
 
 
 def _figure(text: str) -> bool:
