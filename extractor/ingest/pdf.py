@@ -408,6 +408,9 @@ def _set_under(region: list[TextLine], columns: list[list[PWord]], cuts: list[fl
     tail = region[apart[0]:]
     m = apart[0]
     home = {_split_index(w, cuts) for l in tail for w in l.words}
+    edges = [max(w.x1 for w in c) for c in columns]
+    if any(_split_index(l.words[-1], cuts) > 0 and l.x1 >= edges[_split_index(l.words[-1], cuts)] - 1 for l in tail):
+        return []  # a line filling a later column: its text goes on there
     if len(home) == 1 and (k := home.pop()) + 1 < len(columns):
         above = [[w for w in l.words if _split_index(w, cuts) == k] for l in region[:m]]
         above = [ws for ws in above if ws]
@@ -1118,7 +1121,7 @@ def assemble(pages: list[Page], gap: float, settings: Settings = SETTINGS) -> li
                     same_page = prev.page == it.page
                     fits = wraps_onto(prev, it, right if prev.right is None else prev.right, current, settings)
                     if it.column_start and not fits:
-                        out += [BLANK, tokens]  # the next column opens a paragraph
+                        out.append(tokens)  # the next column goes on with a line of its own
                     elif same_page and not it.column_start and is_paragraph_gap(prev, it, gap, settings):
                         out += [BLANK, tokens]
                     elif fits:
