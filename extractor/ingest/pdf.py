@@ -92,6 +92,9 @@ class PWord:
 class TextLine:
     words: list[PWord]
     page: int
+    right: Optional[float] = None  # the right edge of its column, on a page set in columns
+    column: int = 0  # the column it stands in (numbered per document), 0 outside columns
+    column_start: bool = False  # the first line of a column after the first of its region
 
     @property
     def top(self) -> float:
@@ -327,6 +330,259 @@ def drop_running_lines(pages: list[Page], settings: Settings = SETTINGS) -> None
         page.items = kept
 
 
+# -- columns of prose ------------------------------------------------------------------------
+# A page may set its prose in two or three columns, with headings and tables across the whole
+# width between them. Grouped by height alone, a line would run across all columns and mix
+# their sentences. A *region* of columns is a run of lines with a gutter: an x band no word of
+# the run crosses, with prose on both sides (several lines a side, several words a line,
+# columns of about equal width standing side by side). Its words are read column by column
+# (each column top to bottom, then the next), each column's lines knowing the column's right
+# edge, so that wrapped lines join into paragraphs and a sentence carried from the foot of one
+# column to the head of the next is joined too. Full-width lines (a heading over the page, a
+# table row, which crosses the gutter or has figures beside its label) end a region and stay
+# in page order; a page without a gutter is read exactly as before.
+@dataclass(frozen=True)
+class ColumnSettings:
+    gutter: float = 1.2  # x size: the narrowest gutter between two columns
+    lines: int = 4  # a column has at least this many lines in its region
+    words: float = 2.5  # ... with this many words a line on average: prose, not table cells
+    letters: float = 0.6  # ... most of them words, not figures
+    share: float = 0.2  # a column is at least this share of its region's width
+    balance: float = 0.5  # and at least this share of the widest column's width
+    overlap: float = 0.5  # columns stand side by side over this share of the shorter one's height
+    reach: float = 0.45  # a line reaching this share into a gutter past its column's edge ends the region
+    tail: int = 3  # lines under a region that may stand apart from it (a heading, a table's caption or header)
+    apart: float = 0.8  # x size: a gap setting the last lines of a column apart, below the others
+
+
+COLUMNS = ColumnSettings()
+Interval = tuple[float, float]
+
+
+def split_columns(pages: list[Page], cs: ColumnSettings = COLUMNS, settings: Settings = SETTINGS) -> None:
+    """Regions of each page set in columns -> their lines column by column, in place."""
+    column_ids = iter(range(1, 10**9))
+    for page in pages:
+        items: list[Item] = []
+        run: list[TextLine] = []
+        for it in page.items + [None]:
+            if isinstance(it, TextLine):
+                run.append(it)
+                continue
+            items += read_columns(run, column_ids, cs, settings) if run else []
+            run = []
+            if it is not None:
+                items.append(it)
+        page.items = items
+
+
+def read_columns(lines: list[TextLine], column_ids, cs: ColumnSettings = COLUMNS,
+                 settings: Settings = SETTINGS) -> list[TextLine]:
+    """A run of text lines of one page in reading order: each region of columns column by column."""
+    out: list[TextLine] = []
+    done = 0
+    for start, end, cuts in column_regions(lines, cs, settings):
+        out += lines[done:start]
+        columns = _split_words([w for l in lines[start:end] for w in l.words], cuts)
+        end -= len(_set_under(lines[start:end], columns, cuts, cs))
+        columns = _split_words([w for l in lines[start:end] for w in l.words], cuts)
+        for k, column in enumerate(columns):
+            right, column_id = max(w.x1 for w in column), next(column_ids)
+            grouped = group_lines(column, settings)
+            out += [TextLine(ws, lines[start].page, right, column_id, k > 0 and n == 0) for n, ws in enumerate(grouped)]
+        done = end
+    return out + lines[done:]
+
+
+def _set_under(region: list[TextLine], columns: list[list[PWord]], cuts: list[float],
+               cs: ColumnSettings) -> list[TextLine]:
+    """The last lines of a region that stand apart below all its columns, a gap across the whole
+    region above them (a heading, a table's caption or header): they follow the region rather
+    than end a column. A tail in one column stays when the column's text may run on into it."""
+    size = median(w.size for l in region for w in l.words)
+    apart = [m for m in range(max(1, len(region) - cs.tail), len(region))
+             if region[m].top - max(w.bottom for l in region[:m] for w in l.words) > cs.apart * size]
+    if not apart:
+        return []
+    tail = region[apart[0]:]
+    m = apart[0]
+    home = {_split_index(w, cuts) for l in tail for w in l.words}
+    edges = [max(w.x1 for w in c) for c in columns]
+    if any(_split_index(l.words[-1], cuts) > 0 and l.x1 >= edges[_split_index(l.words[-1], cuts)] - 1 for l in tail):
+        return []  # a line filling a later column: its text goes on there
+    if len(home) == 1 and (k := home.pop()) + 1 < len(columns):
+        above = [[w for w in l.words if _split_index(w, cuts) == k] for l in region[:m]]
+        above = [ws for ws in above if ws]
+        nxt = [w for w in columns[k + 1] if w.top < tail[0].top]
+        if not above or not nxt:
+            return []
+        # the column's text runs on into the next column from the line above the gap
+        right = max(w.x1 for ws in above for w in ws)
+        if not wraps_onto(TextLine(above[-1], tail[0].page), TextLine(group_lines(nxt)[0], tail[0].page), right):
+            return []
+    return tail
+
+
+def _split_index(w: PWord, cuts: list[float]) -> int:
+    return sum(1 for c in cuts if c <= (w.x0 + w.x1) / 2)
+
+
+def column_regions(lines: list[TextLine], cs: ColumnSettings = COLUMNS,
+                   settings: Settings = SETTINGS) -> list[tuple[int, int, list[float]]]:
+    """Regions of columns in a run of lines: (first line, end, x of each gutter)."""
+    if len(lines) < cs.lines:
+        return []
+    size = median(w.size for l in lines for w in l.words)
+    width = cs.gutter * size
+    lo, hi = min(l.x0 for l in lines), max(l.x1 for l in lines)
+    free = [_free(l.words, lo, hi, width) for l in lines]
+    out: list[tuple[int, int, list[float]]] = []
+    i = done = 0
+    while i < len(lines):
+        band, j = free[i], i + 1
+        ends = []  # (end, band) where a line closed one of the bands: the region may end there
+        while j < len(lines):
+            narrower = _meet(band, free[j], width)
+            if not narrower or _tabular(lines[j], narrower):
+                break
+            if len(narrower) < len(band):
+                ends.append((j, band))
+            band, j = narrower, j + 1
+        while i < j and _tabular(lines[i], band):
+            i += 1  # a table's last row over the band
+        cuts = gutters(lines[i:j], band, cs) if i < j else []
+        for end, wider in reversed(ends):  # a full-width line keeping one gutter of three free
+            if cuts or end - i < cs.lines:
+                break
+            j, cuts = end, gutters(lines[i:end], wider, cs)
+        stop = _intruder(lines[i:j], cuts, cs) if cuts else None
+        if stop is not None:  # the region ends above a line reaching into its gutter
+            j = i + stop
+            cuts = gutters(lines[i:j], _band(free[i:j], width), cs)
+        if cuts and any(_beside(lines[k], cuts, settings) for k in (i - 1, j) if done <= k < len(lines)):
+            cuts = []  # a line beside the region parts at its gutter too, by a narrower gap: a table
+        if cuts:
+            out.append((i, j, cuts))
+            i = done = j
+        else:
+            i += 1
+    return out
+
+
+def _band(free: list[list[Interval]], width: float) -> list[Interval]:
+    band = free[0]
+    for f in free[1:]:
+        band = _meet(band, f, width)
+    return band
+
+
+def _intruder(region: list[TextLine], cuts: list[float], cs: ColumnSettings) -> Optional[int]:
+    """The first line, below the region's first lines, reaching into a gutter well past where
+    the columns beside it end (a table's caption or header across the gutter), or None."""
+    for c in cuts:
+        ends = [max((w.x1 for w in l.words if (w.x0 + w.x1) / 2 < c), default=None) for l in region]
+        starts = [min((w.x0 for w in l.words if (w.x0 + w.x1) / 2 >= c), default=None) for l in region]
+        left = sorted(e for e in ends if e is not None)
+        right = sorted(e for e in starts if e is not None)
+        if not left or not right:
+            continue
+        edge_l, edge_r = left[int(0.8 * (len(left) - 1))], right[int(0.2 * (len(right) - 1))]
+        reach = cs.reach * max(edge_r - edge_l, 0.0)
+        for n in range(cs.lines, len(region)):
+            if (ends[n] is not None and ends[n] > edge_l + reach) or (starts[n] is not None and starts[n] < edge_r - reach):
+                return n
+    return None
+
+
+def _beside(line: TextLine, cuts: list[float], settings: Settings = SETTINGS) -> bool:
+    """Parted at a gutter by a gap as wide as a table's between cells, but no table row of figures."""
+    parted = any(p.x1 <= c <= w.x0 and w.x0 - p.x1 > settings.column_gap * max(p.size, w.size)
+                 for c in cuts for p, w in zip(line.words, line.words[1:]))
+    return parted and not _tabular(line, [(c, c) for c in cuts])
+
+
+def _tabular(line: TextLine, bands: list[Interval]) -> bool:
+    """A table row across the bands: words, then figures alone (``Kansli  1 200  1 300``)."""
+    parts = [p for p in _split_words(line.words, [(a + b) / 2 for a, b in bands]) if p]
+    return (len(parts) >= 2 and all(_figure(w.text) for w in parts[-1])
+            and any(c.isdigit() for w in parts[-1] for c in w.text))
+
+
+def _figure(text: str) -> bool:
+    return bool(AMOUNT.match(text) or DASH_CELL.match(text) or text.lower() in UNIT_WORDS)
+
+
+def justified(line: TextLine, slack: float = 0.15) -> bool:
+    """Are the gaps between all words of a line one width (``slack`` x size), as justification
+    stretches them? A table row's gaps differ: a space inside a label or figure, wide between cells."""
+    gaps = [b.x0 - a.x1 for a, b in zip(line.words, line.words[1:])]
+    return len(gaps) >= 2 and max(gaps) - min(gaps) <= slack * line.size
+
+
+def _free(words: list[PWord], lo: float, hi: float, width: float) -> list[Interval]:
+    """The x bands of ``lo``..``hi`` no word of a line covers, at least ``width`` wide."""
+    out, x = [], lo
+    for w in sorted(words, key=lambda w: w.x0):
+        if w.x0 - x >= width:
+            out.append((x, w.x0))
+        x = max(x, w.x1)
+    if hi - x >= width:
+        out.append((x, hi))
+    return out
+
+
+def _meet(a: list[Interval], b: list[Interval], width: float) -> list[Interval]:
+    """The bands free in both, at least ``width`` wide."""
+    out = []
+    for a0, a1 in a:
+        for b0, b1 in b:
+            lo, hi = max(a0, b0), min(a1, b1)
+            if hi - lo >= width:
+                out.append((lo, hi))
+    return out
+
+
+def _split_words(words: list[PWord], cuts: list[float]) -> list[list[PWord]]:
+    columns: list[list[PWord]] = [[] for _ in range(len(cuts) + 1)]
+    for w in words:
+        columns[_split_index(w, cuts)].append(w)
+    return columns
+
+
+def gutters(lines: list[TextLine], bands: list[Interval], cs: ColumnSettings = COLUMNS) -> list[float]:
+    """The gutters among ``bands`` (free over all ``lines``) that part columns of prose: all of
+    them, else the widest one alone that does; [] when none does."""
+    words = [w for l in lines for w in l.words]
+    inner = [(a, b) for a, b in bands
+             if any(w.x1 <= a for w in words) and any(w.x0 >= b for w in words)]
+    tries = [inner] + ([[band] for band in sorted(inner, key=lambda ab: ab[0] - ab[1])] if len(inner) > 1 else [])
+    for choice in tries:
+        cuts = sorted((a + b) / 2 for a, b in choice)
+        if cuts and _prose_columns(_split_words(words, cuts), cs):
+            return cuts
+    return []
+
+
+def _prose_columns(columns: list[list[PWord]], cs: ColumnSettings) -> bool:
+    if any(not c for c in columns):
+        return False
+    widths = [max(w.x1 for w in c) - min(w.x0 for w in c) for c in columns]
+    total = max(w.x1 for c in columns for w in c) - min(w.x0 for c in columns for w in c)
+    if min(widths) < cs.share * total or min(widths) < cs.balance * max(widths):
+        return False
+    for c in columns:
+        lines = group_lines(c)
+        if len(lines) < cs.lines or len(c) < cs.words * len(lines):
+            return False
+        if sum(1 for w in c if any(ch.isalpha() for ch in w.text)) < cs.letters * len(c):
+            return False
+    spans = [(min(w.top for w in c), max(w.bottom for w in c)) for c in columns]
+    for (a0, a1), (b0, b1) in zip(spans, spans[1:]):
+        if min(a1, b1) - max(a0, b0) < cs.overlap * min(a1 - a0, b1 - b0):
+            return False
+    return True
+
+
 # -- unruled tables ----------------------------------------------------------------------------
 # A table without rules is found and read from the words' geometry alone:
 #
@@ -354,6 +610,8 @@ JOINING_WORDS = KEEP_HYPHEN_BEFORE | {"i", "för", "av", "med", "på", "om", "in
 
 def segments(line: TextLine, settings: Settings = SETTINGS) -> list[list[PWord]]:
     """Split a line where the gap between words is wide enough to separate columns."""
+    if line.column and justified(line):
+        return [list(line.words)]  # a line of a prose column, its spaces stretched to the edge
     out = [[line.words[0]]]
     for prev, w in zip(line.words, line.words[1:]):
         if w.x0 - prev.x1 > settings.column_gap * max(prev.size, w.size):
@@ -720,12 +978,14 @@ def find_tables_in_text(pages: list[Page], gap: float, settings: Settings = SETT
         items: list = []
         run: list[TextLine] = []
         for it in page.items + [None]:
-            if isinstance(it, TextLine):
+            if isinstance(it, TextLine) and not (run and it.column != run[-1].column):
                 run.append(it)
                 continue
             items += find_blocks(run, settings) if run else []
             run = []
-            if it is not None:
+            if isinstance(it, TextLine):
+                run.append(it)  # a column of its own, or the page below columns
+            elif it is not None:
                 items.append(it)
         page.items = items
     # chains: a block ending a page and one opening the next, with the same right column
@@ -858,9 +1118,12 @@ def assemble(pages: list[Page], gap: float, settings: Settings = SETTINGS) -> li
                 if isinstance(prev, TextLine) and out and out[-1] is not BLANK:
                     current = _tokens_text(out[-1])
                     same_page = prev.page == it.page
-                    if same_page and is_paragraph_gap(prev, it, gap, settings):
+                    fits = wraps_onto(prev, it, right if prev.right is None else prev.right, current, settings)
+                    if it.column_start and not fits:
+                        out.append(tokens)  # the next column goes on with a line of its own
+                    elif same_page and not it.column_start and is_paragraph_gap(prev, it, gap, settings):
                         out += [BLANK, tokens]
-                    elif wraps_onto(prev, it, right, current, settings):
+                    elif fits:
                         out[-1] = join_wrapped(out[-1], tokens)
                     elif same_page or starts_item(it, current) and LIST_ITEM.match(current):
                         out.append(tokens)  # a line break, or the next item of a list going on over a page break
@@ -959,6 +1222,7 @@ def _body_size(lines) -> float:
 def ingest(path: Path, data: bytes, settings: Settings = SETTINGS) -> Document:
     pages = read(path, data, settings)
     drop_running_lines(pages, settings)
+    split_columns(pages)
     gap = line_pitch_gap(pages)
     find_tables_in_text(pages, gap, settings)
     lines = assemble(pages, gap, settings)
