@@ -186,6 +186,26 @@ Insatser under beredning
     }
 
 
+
+def test_dash_records_without_bullets_and_run_together(tmp_path):
+    """A PDF draws the bullets as graphics: the records stand as plain lines, and two may run onto one."""
+    _, ps, _ = read(tmp_path, """Insatser 2022
+
+Förbundet finansierar under 2022 följande insatser:
+
+Jobbtorg Plus – Exempelby kommun, Arbetsmarknadsförvaltningen – 2 300 tkr – 2021-07-01–2023-06-30 Unga vuxna i Norr – Norrby kommun – 480 tkr – 2022-01-01–2023-06-30
+Aktivitetscenter – Arbetsförmedlingen Exempelby – 1 350 tkr – 1 april 2022 t.o.m. 31 mars 2024
+
+Insatser under beredning
+
+Förstudie unga – Norrby kommun – 300 tkr – hösten 2022 (ej beslutad)
+""")
+    assert {p.name: (p.owner, p.amount_sek, p.start, p.end) for p in ps} == {
+        "Jobbtorg Plus": ("Exempelby kommun, Arbetsmarknadsförvaltningen", 2300000, date(2021, 7, 1), date(2023, 6, 30)),
+        "Unga vuxna i Norr": ("Norrby kommun", 480000, date(2022, 1, 1), date(2023, 6, 30)),
+        "Aktivitetscenter": ("Arbetsförmedlingen Exempelby", 1350000, date(2022, 4, 1), date(2024, 3, 31)),
+    }
+
 def test_run_in_list_of_funded_projects(tmp_path):
     _, ps, _ = read(tmp_path, "Insatser\n\nUnder 2022 finansierar förbundet följande insatser: Arbetsträning "
                               "(Xköpings kommun, 1,2 Mkr), Hälsolots (Region Y, 800 tkr) och Brukarråd.\n")

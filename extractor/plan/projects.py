@@ -713,25 +713,45 @@ def _classify_parts(p: Project, parts: list[str], year: Optional[int]) -> None:
             p.owner = part.strip(" .")
 
 
+def _records(parts: list[str]) -> list[list[str]]:
+    """Dash-separated parts cut into records: a record ends with its period, and a period followed
+    by more words (two records run onto one line, as a PDF may print a list without its bullets)
+    starts the next record with those words."""
+    records: list[list[str]] = [[]]
+    for part in parts:
+        m = nlp.DAY_RANGE.match(part) or nlp.MONTH_RANGE.match(part)
+        rest = part[m.end():].strip() if m else ""
+        if m and rest[:1].isupper():
+            records[-1].append(part[:m.end()])
+            records.append([rest])
+        else:
+            records[-1].append(part)
+    return [r for r in records if r]
+
+
 def from_bullets(doc: Document, tree: Tree, start: int, year: Optional[int]) -> list[Project]:
     """'• Name – owner – 450 tkr – 2022-01-01–2023-12-31': a list item whose dash-separated parts
-    are a name, an owner, an amount and a period."""
+    are a name, an owner, an amount and a period. A line of such parts without its bullet (a PDF
+    draws bullets as graphics) is one too when it holds both an amount and a period."""
     out = []
     for i, line in enumerate(doc.lines):
-        if line.start < start or not ITEM_BULLET.match(line.text):
+        bulleted = bool(ITEM_BULLET.match(line.text))
+        if line.start < start or "\t" in line.text or not (bulleted or len(PART_SPLIT.findall(line.text)) >= 2):
             continue
-        item, a, b = _join_item(doc, i)
-        parts = [x.strip() for x in PART_SPLIT.split(item)]
-        if len(parts) < 3:
-            continue
-        name = _clean_head(parts[0])
-        if not name or len(name.split()) > 12 or not name[0].isupper() or _excluded(doc, tree, a, item):
-            continue
-        p = Project(name=name, span=doc.span(a, b), layout="bullets")
-        _classify_parts(p, parts[1:], year)
-        if (p.amount_sek is None and p.start is None) or not p.owner:
-            continue
-        out.append(p)
+        item, a, b = _join_item(doc, i) if bulleted else (line.text.strip(), line.start, line.end)
+        for parts in _records([x.strip() for x in PART_SPLIT.split(item)]):
+            if len(parts) < 3:
+                continue
+            name = _clean_head(parts[0])
+            if not name or len(name.split()) > 12 or not name[0].isupper() or _excluded(doc, tree, a, item):
+                continue
+            at = doc.text.find(parts[0], a, b)
+            p = Project(name=name, span=doc.span(at if at >= 0 else a, b), layout="bullets")
+            _classify_parts(p, parts[1:], year)
+            if not p.owner or (p.amount_sek is None and p.start is None) \
+                    or (not bulleted and (p.amount_sek is None or (p.start is None and p.end is None))):
+                continue
+            out.append(p)
     return out
 
 
