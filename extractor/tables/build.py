@@ -1,14 +1,14 @@
 """Budget tables: layout blocks -> :class:`schemas.BudgetTable`.
 
-Three layouts reach this module:
+Every physical form is first read into a :class:`~extractor.tables.grid.Grid` by its reader:
 
-* tab tables (text files, and the PDF ingester writes table rows the same way),
-* space-aligned tables (cells apart by two or more spaces),
-* tables flattened onto one paragraph line by web transcripts (see ``flattened``).
+* ``lines``: tables whose rows are lines (tab-separated, markdown pipes, dot leaders, aligned with
+  spaces; the PDF ingester writes its table rows as tab lines too), joined over page breaks here;
+* ``flattened``: tables flattened onto one paragraph line by web transcripts;
+* ``stacked``: tables printed one cell per line.
 
-All three are first turned into :class:`Grid` objects (header columns plus rows of
-label and value cells with their offsets); one function then classifies rows into
-sections and roles and builds the schema objects, so the audit sees one shape.
+One function then classifies the grid's rows into sections and roles and builds the schema
+objects, so the audit sees one shape whatever the form was.
 """
 from __future__ import annotations
 
