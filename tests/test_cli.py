@@ -50,7 +50,7 @@ def test_bad_input_is_one_line_and_nonzero(tmp_path):
         "binary.txt": bytes(range(256)) * 8,
         "prose.txt": "Verksamhetsplan 2020\n\nVi ska samverka mer.\n".encode(),
     }
-    reasons = {"empty.txt": "empty", "binary.txt": "binary", "prose.txt": "no budget table"}
+    reasons = {"empty.txt": "empty", "binary.txt": "binary", "prose.txt": "not a plan"}
     for name, data in cases.items():
         path = tmp_path / name
         path.write_bytes(data)
