@@ -12,9 +12,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Optional
 
-from sqlalchemy import Engine, Integer, Select, func, or_, select
+from sqlalchemy import Date, DateTime, Engine, Integer, Numeric, Select, func, or_, select
 from sqlalchemy import text as sql
 from sqlalchemy.sql import ColumnElement
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from extractor.store import models as m
 
@@ -56,11 +57,25 @@ def plain(value: Any) -> Any:
     return value
 
 
+def needs_plain(kind: TypeEngine) -> bool:
+    """May a column of this type read back as a Decimal, date or datetime?"""
+    kind = kind.impl if isinstance(kind, TypeDecorator) else kind
+    return isinstance(kind, (Numeric, Date, DateTime))
+
+
 def rows(engine: Engine, stmt: Select) -> list[dict]:
+    # only the columns that may hold amounts, dates or times need plain(): the rest are JSON-ready
+    converted = [i for i, c in enumerate(stmt.selected_columns) if needs_plain(c.type)]
     with engine.connect() as conn:
         result = conn.execute(stmt)
         keys = list(result.keys())
-        return [dict(zip(keys, map(plain, r))) for r in result]
+        out = []
+        for r in result:
+            row = dict(zip(keys, r))
+            for i in converted:
+                row[keys[i]] = plain(r[i])
+            out.append(row)
+        return out
 
 
 def span_of(model) -> list:
