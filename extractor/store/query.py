@@ -374,5 +374,7 @@ def text_match(engine: Engine, fts: str, model, columns: tuple[str, ...], text: 
         indexed = m.has_fts(conn, fts)
     if indexed and fts_query(text):
         hits = sql(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :q").bindparams(q=fts_query(text))
-        return model.id.in_(hits.columns(rowid=Integer))
+        # the hits as a set each row is tested against: were the ids an index key beside the document's
+        # (document_id = ? AND id IN hits), SQLite would probe every pair of plan and hit
+        return (model.id + 0).in_(hits.columns(rowid=Integer))
     return or_(*(contains(engine, getattr(model, c), text) for c in columns))
