@@ -1,11 +1,11 @@
-"""Queries at national scale: every documented query over an archive of about 14 000 plans.
+"""Queries at national scale: every documented query over an archive of over 16 000 plans.
 
-    python bench/query_bench.py [--db FILE] [--n 14500] [--seed 11] [--runs 5] [--no-plans] [--no-postgres]
+    python bench/query_bench.py [--db FILE] [--n 16500] [--seed 11] [--runs 5] [--no-plans] [--no-postgres]
 
-Without --db, builds the archive once: --n synthetic plans (extractor/synth.py, about seven
-projects each, so 14 500 plans give over 100 000 projects) imported with `finsam import
+Without --db, builds the archive once: --n synthetic plans (extractor/synth.py, about 6.3
+projects each, so 16 500 plans give over 100 000 projects) imported with `finsam import
 --workers all` into a SQLite file kept in the temp folder (finsam-national-N-SEED.sqlite) and
-reused by later runs; the first build takes about 15-30 minutes on two cores.
+reused by later runs; the first build takes 40-60 minutes on two cores.
 
 For each query the benchmark prints the rows found, the median time of the query itself
 (the function in extractor/store/query.py, in-process: SQL and the rows made into dicts),
@@ -187,6 +187,8 @@ def start_postgres(binaries: Path):
 def copy_store(source, target) -> None:
     """Every row of every table, in the models' dependency order (the FTS tables are SQLite's own)."""
     with source.connect() as src, target.begin() as dst:
+        if source.dialect.name == "sqlite":
+            src.exec_driver_sql("BEGIN")  # every table read from one snapshot, whatever imports write meanwhile
         for table in m.Base.metadata.sorted_tables:
             result = src.execute(select(table)).mappings()
             while batch := result.fetchmany(20000):
@@ -201,7 +203,7 @@ def copy_store(source, target) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--db", type=Path, help="a store to query (default: the national archive, built once)")
-    ap.add_argument("--n", type=int, default=14500, help="plans in the archive built without --db")
+    ap.add_argument("--n", type=int, default=16500, help="plans in the archive built without --db")
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--runs", type=int, default=5, help="runs per query (median)")
     ap.add_argument("--no-plans", dest="plans", action="store_false", help="leave out the query plans")
