@@ -22,5 +22,7 @@ run: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
+# the peers the benchmarks compare with (camelot) are the bench extra, never a runtime dependency
 bench: setup
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run.py

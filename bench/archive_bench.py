@@ -1,13 +1,20 @@
 """Growth: import a synthetic archive of plans and query it.
 
-    python bench/archive_bench.py [--n 1000] [--seed 1] [--workers 1,all] [--runs 5] [--keep DIR]
+    python bench/archive_bench.py [--n 1000] [--seed 1] [--workers 1,all] [--runs 5] [--sample 100] [--keep DIR]
+
+Targets: at least 1.8x the documents/s from one worker to two; the writer not the bottleneck.
 
 1. Writes --n synthetic plans (extractor/synth.py, scripts/make_archive.py) to a folder.
 2. For each --workers value, times `finsam import FOLDER --db fresh.sqlite --workers W -q`
    (a fresh SQLite file each time) and reports the peak RSS of the import: ru_maxrss of the
    children of a small wrapper process that runs only that import, i.e. the largest single
    process among the import and its extraction workers (not their sum).
-3. Over the database of the last import, times typical `finsam projects` and `finsam budget`
+3. The writer's share: over a sample of the plans (--sample), in this process, the time the
+   workers spend per plan (``pipeline.extract_for_store``: extraction and the plan as data) and the
+   time the single writer spends (``batch.store``: the plan validated from that data and loaded in
+   one transaction); the writer's busy share of a two-worker import is its time for all plans over
+   that import's wall time, and it bounds the speed-up workers can give (1 / share).
+4. Over the database of the last import, times typical `finsam projects` and `finsam budget`
    queries as users run them (a new process each: start-up included, output to /dev/null),
    median of --runs, and the same queries in-process (extractor.store.query), so start-up
    and query time can be told apart.
@@ -102,6 +109,33 @@ def median_in_process(db: Path, fn_name: str, filters: dict, runs: int) -> tuple
     return statistics.median(times), found
 
 
+def writer_share(paths: list[Path], sample: int, work: Path) -> tuple[float, float]:
+    """Seconds per plan of a worker (extract) and of the writer (validate and store), over ``sample`` plans."""
+    import pipeline
+    from extractor.store import batch
+    from extractor.store.load import open_store
+
+    db = work / "writer.sqlite"
+    if db.exists():
+        db.unlink()
+    engine = open_store(str(db))
+    chosen = paths[:: max(1, len(paths) // sample)][:sample]
+    pipeline.extract_for_store(str(chosen[0]))  # warm: the language pipeline built once
+    extract = write = 0.0
+    for path in chosen:
+        t0 = time.perf_counter()
+        payload = pipeline.extract_for_store(str(path))
+        t1 = time.perf_counter()
+        result = batch.store(engine, batch.Job(path, None), payload)
+        t2 = time.perf_counter()
+        if result.status not in ("loaded", "replaced"):
+            sys.exit(f"{path}: {result.status}: {result.message}")
+        extract += t1 - t0
+        write += t2 - t1
+    engine.dispose()
+    return extract / len(chosen), write / len(chosen)
+
+
 def parse_workers(text: str) -> list[int]:
     return [os.cpu_count() or 1 if w.strip() == "all" else int(w) for w in text.split(",") if w.strip()]
 
@@ -112,6 +146,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workers", default="1,all", help="comma-separated --workers values; 'all' = CPU count")
     ap.add_argument("--runs", type=int, default=5, help="runs per query (median)")
+    ap.add_argument("--sample", type=int, default=100, help="plans timed in-process for the writer's share")
     ap.add_argument("--keep", type=Path, help="write the archive and databases here and keep them")
     args = ap.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="finsam-archive-"))
@@ -124,10 +159,26 @@ def main() -> None:
     print(f"archive: {len(paths)} synthetic plans, {size:.1f} MiB, written in {time.perf_counter() - t0:.1f} s "
           f"({os.cpu_count()} CPUs)")
     db = work / "archive.sqlite"
+    rates: dict[int, float] = {}
+    walls: dict[int, float] = {}
     for workers in parse_workers(args.workers):
         r = time_import(folder, db, workers, len(paths))
+        rates[workers], walls[workers] = r["docs_per_s"], r["seconds"]
         print(f"import --workers {workers}: {r['seconds']:.1f} s = {r['docs_per_s']:.1f} documents/s; "
               f"peak RSS {r['maxrss_kib'] / 1024:.0f} MiB (largest process); {r['summary']}")
+    if 1 in rates and 2 in rates:
+        speedup = rates[2] / rates[1]
+        print(f"import speed-up from 1 to 2 workers: {speedup:.2f}x (target >= 1.8x: "
+              f"{'met' if speedup >= 1.8 else 'NOT met'})")
+    if args.sample > 0:
+        per_extract, per_write = writer_share(paths, args.sample, work)
+        print(f"per plan (in-process, {min(args.sample, len(paths))} plans): worker {per_extract * 1000:.0f} ms, "
+              f"writer {per_write * 1000:.0f} ms ({100 * per_write / (per_extract + per_write):.0f} % of one plan's "
+              f"work)")
+        if 2 in walls:
+            busy = per_write * len(paths) / walls[2]
+            print(f"writer busy {100 * busy:.0f} % of the --workers 2 import's wall time (not the bottleneck "
+                  f"while < 100 %; it allows up to {1 / busy if busy else float('inf'):.1f}x the documents/s)")
     print(f"database: {db.stat().st_size / 2 ** 20:.1f} MiB")
     for name, cli_args, fn_name, filters in QUERIES:
         cli = median_cli(db, cli_args, args.runs)

@@ -29,9 +29,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     LargeBinary,
+    Column,
+    MetaData,
     Numeric,
     String,
+    Table,
     Text,
+    event,
     text,
 )
 from sqlalchemy.engine import Connection, Dialect
@@ -112,6 +116,8 @@ class SpanMixin:
 
 class Document(Base):
     __tablename__ = "documents"
+    # the listing of plans by association and year reads this index alone, not the rows with their texts
+    __table_args__ = (Index("ix_documents_association_year", "association", "plan_year", "duplicate_of"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source_path: Mapped[str] = mapped_column(Text, doc="the file's name as shown (bytes not UTF-8 as \\xNN)")
@@ -142,6 +148,7 @@ class Document(Base):
 
 class Member(SpanMixin, Base):
     __tablename__ = "members"
+    __table_args__ = (Index("ix_members_document_name", "document_id", "name"),)  # the members of each plan
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = document_fk()
@@ -193,6 +200,8 @@ class BudgetFigure(SpanMixin, Base):
     __table_args__ = (
         Index("ix_budget_figures_association_year", "association", "year"),
         Index("ix_budget_figures_plan_year", "plan_year"),
+        # a plan's figures of one year (the association filter picks the plans)
+        Index("ix_budget_figures_document_year", "document_id", "year"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -364,3 +373,70 @@ def has_fts(conn: Connection, name: str) -> bool:
         return False
     found = conn.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"), {"n": name})
     return found.first() is not None
+
+
+# -- indexes a store made by an older version lacks, and the list of budget labels ----------
+
+# Each distinct label of a budget figure once. A label filter is a substring in any case, which no
+# index serves; the distinct labels are a short list to match, and the figures of the labels that
+# match are then found through ix_budget_figures_label. Kept by a trigger as figures are stored;
+# a label whose figures were all deleted stays listed and simply finds nothing. Outside the models'
+# metadata (like the FTS tables): it is an index, not data, and exports and counts leave it out.
+BUDGET_LABELS = Table("budget_labels", MetaData(), Column("label", Text, primary_key=True))
+
+
+def label_list_statements(dialect: str) -> list[str]:
+    if dialect == "sqlite":
+        return [
+            "CREATE TABLE IF NOT EXISTS budget_labels (label TEXT PRIMARY KEY) WITHOUT ROWID",
+            "CREATE TRIGGER IF NOT EXISTS budget_labels_ai AFTER INSERT ON budget_figures BEGIN "
+            "INSERT OR IGNORE INTO budget_labels(label) VALUES (new.label); END",
+            "CREATE TRIGGER IF NOT EXISTS budget_labels_au AFTER UPDATE OF label ON budget_figures BEGIN "
+            "INSERT OR IGNORE INTO budget_labels(label) VALUES (new.label); END",
+        ]
+    if dialect == "postgresql":
+        return [
+            "CREATE TABLE IF NOT EXISTS budget_labels (label TEXT PRIMARY KEY)",
+            "CREATE OR REPLACE FUNCTION budget_labels_add() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "INSERT INTO budget_labels(label) VALUES (NEW.label) ON CONFLICT DO NOTHING; RETURN NULL; END $$",
+            "CREATE TRIGGER budget_labels_ai AFTER INSERT OR UPDATE OF label ON budget_figures "
+            "FOR EACH ROW EXECUTE FUNCTION budget_labels_add()",
+        ]
+    return []
+
+
+def create_label_list(conn: Connection) -> bool:
+    """The list of budget labels and its trigger; filled from the figures already stored. Returns
+    False on databases without one (the label filter then reads the figures' labels)."""
+    statements = label_list_statements(conn.dialect.name)
+    if not statements or has_label_list(conn):
+        return bool(statements)
+    for statement in statements:
+        conn.execute(text(statement))
+    # idempotent: two imports opening an older store at once may both fill it
+    fill = "SELECT DISTINCT label FROM budget_figures WHERE label IS NOT NULL"
+    if conn.dialect.name == "sqlite":
+        conn.execute(text(f"INSERT OR IGNORE INTO budget_labels(label) {fill}"))
+    else:
+        conn.execute(text(f"INSERT INTO budget_labels(label) {fill} ON CONFLICT DO NOTHING"))
+    return True
+
+
+def has_label_list(conn: Connection) -> bool:
+    if conn.dialect.name == "sqlite":
+        found = conn.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'budget_labels_ai'"))
+    elif conn.dialect.name == "postgresql":
+        found = conn.execute(text("SELECT 1 FROM pg_trigger WHERE tgname = 'budget_labels_ai'"))
+    else:
+        return False
+    return found.first() is not None
+
+
+@event.listens_for(Base.metadata, "after_create")
+def _complete(metadata: MetaData, conn: Connection, **kw) -> None:
+    """After ``create_all``: indexes added to the models since a store was made (``create_all``
+    makes a missing table with its indexes, but no index of a table that exists), and the label list."""
+    for table in metadata.sorted_tables:
+        for index in table.indexes:
+            index.create(conn, checkfirst=True)
+    create_label_list(conn)

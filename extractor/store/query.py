@@ -12,9 +12,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Optional
 
-from sqlalchemy import Engine, Integer, Select, func, or_, select
+from sqlalchemy import Date, DateTime, Engine, Integer, Numeric, Select, func, or_, select
 from sqlalchemy import text as sql
 from sqlalchemy.sql import ColumnElement
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from extractor.store import models as m
 
@@ -40,7 +41,13 @@ def fts_query(text: str) -> str:
     return " ".join(f'"{w}"*' for w in WORD.findall(text))
 
 
+# Values JSON takes as they are: most of every row, so they are told apart by their exact type first.
+AS_IS = frozenset({str, int, float, bool, type(None), list, dict})
+
+
 def plain(value: Any) -> Any:
+    if value.__class__ in AS_IS:
+        return value
     if isinstance(value, datetime):
         return value.isoformat(timespec="seconds")
     if isinstance(value, date):
@@ -50,9 +57,25 @@ def plain(value: Any) -> Any:
     return value
 
 
+def needs_plain(kind: TypeEngine) -> bool:
+    """May a column of this type read back as a Decimal, date or datetime?"""
+    kind = kind.impl if isinstance(kind, TypeDecorator) else kind
+    return isinstance(kind, (Numeric, Date, DateTime))
+
+
 def rows(engine: Engine, stmt: Select) -> list[dict]:
+    # only the columns that may hold amounts, dates or times need plain(): the rest are JSON-ready
+    converted = [i for i, c in enumerate(stmt.selected_columns) if needs_plain(c.type)]
     with engine.connect() as conn:
-        return [{k: plain(v) for k, v in r.items()} for r in conn.execute(stmt).mappings()]
+        result = conn.execute(stmt)
+        keys = list(result.keys())
+        out = []
+        for r in result:
+            row = dict(zip(keys, r))
+            for i in converted:
+                row[keys[i]] = plain(r[i])
+            out.append(row)
+        return out
 
 
 def span_of(model) -> list:
@@ -62,17 +85,24 @@ def span_of(model) -> list:
 def one_source(stmt: Select, all_sources: bool) -> Select:
     """Each plan once: documents that are another copy of a stored plan (``duplicate_of``) are
     left out unless ``all_sources``."""
-    return stmt if all_sources else stmt.where(m.Document.duplicate_of.is_(None))
+    # Nearly every document is no copy, so "duplicate_of IS NULL" selects nearly all of them: written so
+    # that the database cannot take it for a selective index lookup and read every document through it.
+    return stmt if all_sources else stmt.where(func.coalesce(m.Document.duplicate_of, 0) == 0)
 
 
 def filter_document(engine: Engine, stmt: Select, association: Optional[str], year: Optional[int],
                     all_sources: bool = False) -> Select:
     stmt = one_source(stmt, all_sources)
-    if association:
-        stmt = stmt.where(contains(engine, m.Document.association, association))
+    if association:  # the few documents matched first, then what they hold found by document
+        stmt = stmt.where(m.Document.id.in_(named(engine, association)))
     if year is not None:
         stmt = stmt.where(m.Document.plan_year == year)
     return stmt
+
+
+def named(engine: Engine, association: str) -> Select:
+    """The ids of the documents whose association contains ``association`` (any case)."""
+    return select(m.Document.id).where(contains(engine, m.Document.association, association))
 
 
 # -- queries ---------------------------------------------------------------------
@@ -120,8 +150,8 @@ def budget_figures(
         .order_by(f.document_id, t.position, m.BudgetRow.position, f.id)
     )
     stmt = one_source(stmt, all_sources)
-    if association:
-        stmt = stmt.where(contains(engine, f.association, association))
+    if association:  # matched on the few documents, then their figures found by document (and year)
+        stmt = stmt.where(f.document_id.in_(named(engine, association)))
     if year is not None:
         stmt = stmt.where(f.year == year)
     if plan_year is not None:
@@ -129,7 +159,7 @@ def budget_figures(
     if section:
         stmt = stmt.where(f.section == section)
     if label:
-        stmt = stmt.where(contains(engine, f.label, label))
+        stmt = stmt.where(label_match(engine, f.label, label))
     if isinstance(table, int) or (isinstance(table, str) and table.isdigit()):
         stmt = stmt.where(t.position == int(table))
     elif table:
@@ -293,11 +323,12 @@ def associations(engine: Engine, association: Optional[str] = None, all_sources:
     if association:
         docs = docs.where(contains(engine, d.association, association))
     out: dict[Optional[str], dict] = {}
+    counted: dict[int, dict] = {}  # document id -> its association's entry, for the documents counted
     with engine.connect() as conn:
         for doc_id, name, plan_year, duplicate_of in conn.execute(docs):
             entry = out.setdefault(
                 name, {"association": name, "plans": 0, "files": 0, "years": [], "members": [], "projects": 0,
-                       "figures": 0, "_ids": []}
+                       "figures": 0, "_members": set()}
             )
             entry["files"] += 1
             if duplicate_of is not None:
@@ -307,20 +338,24 @@ def associations(engine: Engine, association: Optional[str] = None, all_sources:
                 entry["plans"] += 1
             if plan_year is not None and plan_year not in entry["years"]:
                 entry["years"].append(plan_year)
-            entry["_ids"].append(doc_id)
-        for entry in out.values():
-            ids = entry.pop("_ids")
-            members = conn.execute(
-                select(m.Member.name).distinct().where(m.Member.document_id.in_(ids)).order_by(m.Member.name)
-            )
-            entry["members"] = [name for (name,) in members]
-            entry["projects"] = count(conn, m.Project, ids)
-            entry["figures"] = count(conn, m.BudgetFigure, ids)
+            counted[doc_id] = entry
+        # one pass over each table (grouped by document, along its document index) rather than a query
+        # per association
+        chosen = named(engine, association) if association else select(d.id)
+        members = select(m.Member.document_id, m.Member.name).distinct()
+        for doc_id, name in conn.execute(members.where(m.Member.document_id.in_(chosen)) if association else members):
+            if doc_id in counted:
+                counted[doc_id]["_members"].add(name)
+        for key, model in (("projects", m.Project), ("figures", m.BudgetFigure)):
+            per_document = select(model.document_id, func.count()).group_by(model.document_id)
+            if association:
+                per_document = per_document.where(model.document_id.in_(chosen))
+            for doc_id, n in conn.execute(per_document):
+                if doc_id in counted:
+                    counted[doc_id][key] += n
+    for entry in out.values():
+        entry["members"] = sorted(entry.pop("_members"))
     return list(out.values())
-
-
-def count(conn, model, document_ids: list[int]) -> int:
-    return conn.scalar(select(func.count()).select_from(model).where(model.document_id.in_(document_ids)))
 
 
 def failures(engine: Engine) -> list[dict]:
@@ -343,11 +378,26 @@ def documents_named(engine: Engine, key: str) -> list[dict]:
 # -- full text ---------------------------------------------------------------------
 
 
+def label_match(engine: Engine, column, needle: str) -> ColumnElement[bool]:
+    """A budget label containing ``needle`` (any case): the distinct labels (``budget_labels``, a few
+    hundred or thousand) are matched, and the figures of those labels found through the label index,
+    instead of every figure's label being folded and compared."""
+    with engine.connect() as conn:
+        listed = m.has_label_list(conn)
+    if not listed:
+        return contains(engine, column, needle)
+    labels = select(m.BUDGET_LABELS.c.label).where(contains(engine, m.BUDGET_LABELS.c.label, needle))
+    return column.in_(labels)
+
+
+
 def text_match(engine: Engine, fts: str, model, columns: tuple[str, ...], text: str) -> ColumnElement[bool]:
     """FTS5 MATCH where the index exists (SQLite), else a substring match on any column."""
     with engine.connect() as conn:
         indexed = m.has_fts(conn, fts)
     if indexed and fts_query(text):
         hits = sql(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :q").bindparams(q=fts_query(text))
-        return model.id.in_(hits.columns(rowid=Integer))
+        # the hits as a set each row is tested against: were the ids an index key beside the document's
+        # (document_id = ? AND id IN hits), SQLite would probe every pair of plan and hit
+        return (model.id + 0).in_(hits.columns(rowid=Integer))
     return or_(*(contains(engine, getattr(model, c), text) for c in columns))
