@@ -4,13 +4,13 @@
 
 Targets: at least 1.8x the documents/s from one worker to two; the writer not the bottleneck.
 
-1. Writes --n synthetic plans (extractor/synth.py, scripts/make_archive.py) to a folder.
+1. Writes --n synthetic plans (tests/synth.py, scripts/make_archive.py) to a folder.
 2. For each --workers value, times `finsam import FOLDER --db fresh.sqlite --workers W -q`
    (a fresh SQLite file each time) and reports the peak RSS of the import: ru_maxrss of the
    children of a small wrapper process that runs only that import, i.e. the largest single
    process among the import and its extraction workers (not their sum).
 3. The writer's share: over a sample of the plans (--sample), in this process, the time the
-   workers spend per plan (``pipeline.extract_for_store``: extraction and the plan as data) and the
+   workers spend per plan (``extractor.app.cli.extract_for_store``: extraction and the plan as data) and the
    time the single writer spends (``batch.store``: the plan validated from that data and loaded in
    one transaction); the writer's busy share of a two-worker import is its time for all plans over
    that import's wall time, and it bounds the speed-up workers can give (1 / share).
@@ -111,8 +111,8 @@ def median_in_process(db: Path, fn_name: str, filters: dict, runs: int) -> tuple
 
 def writer_share(paths: list[Path], sample: int, work: Path) -> tuple[float, float]:
     """Seconds per plan of a worker (extract) and of the writer (validate and store), over ``sample`` plans."""
-    import pipeline
-    from extractor.store import batch
+    from extractor.app import batch
+    from extractor.app.cli import extract_for_store
     from extractor.store.load import open_store
 
     db = work / "writer.sqlite"
@@ -120,11 +120,11 @@ def writer_share(paths: list[Path], sample: int, work: Path) -> tuple[float, flo
         db.unlink()
     engine = open_store(str(db))
     chosen = paths[:: max(1, len(paths) // sample)][:sample]
-    pipeline.extract_for_store(str(chosen[0]))  # warm: the language pipeline built once
+    extract_for_store(str(chosen[0]))  # warm: the language pipeline built once
     extract = write = 0.0
     for path in chosen:
         t0 = time.perf_counter()
-        payload = pipeline.extract_for_store(str(path))
+        payload = extract_for_store(str(path))
         t1 = time.perf_counter()
         result = batch.store(engine, batch.Job(path, None), payload)
         t2 = time.perf_counter()

@@ -2,7 +2,7 @@
 
     python bench/query_bench.py [--db FILE] [--n 16500] [--seed 11] [--runs 5] [--no-plans] [--no-postgres]
 
-Without --db, builds the archive once: --n synthetic plans (extractor/synth.py, about 6.3
+Without --db, builds the archive once: --n synthetic plans (tests/synth.py, about 6.3
 projects each, so 16 500 plans give over 100 000 projects) imported with `finsam import
 --workers all` into a SQLite file kept in the temp folder (finsam-national-N-SEED.sqlite) and
 reused by later runs; the first build takes 40-60 minutes on two cores.
@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import event, func, select  # noqa: E402
 
-from extractor import synth  # noqa: E402
+from tests import synth  # noqa: E402
 from extractor.store import models as m  # noqa: E402
 from extractor.store import query  # noqa: E402
 from extractor.store.load import open_store  # noqa: E402

@@ -1,4 +1,4 @@
-"""Write a synthetic archive of plans with known gold (see extractor/synth.py).
+"""Write a synthetic archive of plans with known gold (see tests/synth.py).
 
     python scripts/make_archive.py --n 1000 --out /tmp/archive --seed 1
     python scripts/make_archive.py --n 50 --out /tmp/archive --inject-rate 0.3 --templates 000,004

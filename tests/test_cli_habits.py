@@ -78,3 +78,11 @@ def test_finding_messages_are_whole_in_a_table(db):
 def test_export_json_to_stdout_by_default(db):
     data = json.loads(invoke("export", "--db", db, "--format", "json").output)
     assert set(data) >= {"documents", "budget_figures", "projects", "goals", "findings"}
+
+
+def test_a_search_that_is_not_fts_syntax_is_searched_as_words(db):
+    for text in ("AND", '"unga', "NOT (", "unga AND"):
+        result = invoke("projects", "--db", db, "--text", text, "--format", "json")
+        assert result.exit_code == 0 and not result.stderr.strip(), (text, result.stderr)
+    assert [p["name"] for p in json.loads(invoke("projects", "--db", db, "--text", '"unga', "--format", "json").output)] \
+        == ["Unga vuxna"]

@@ -1,5 +1,5 @@
 """The whole pipeline on plans it has never seen: synthetic variants of the corpus plans
-(extractor/synth.py) with other names, years, figures and physical forms of their tables (tab,
+(tests/synth.py) with other names, years, figures and physical forms of their tables (tab,
 markdown pipes, aligned with spaces), whose gold is known by construction.
 
 Each variant must give exactly its gold figures (label, year, amount in kronor, raw text),

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Optional
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy import Date, DateTime, Engine, Integer, Numeric, Select, func, or_, select
 from sqlalchemy import text as sql
 from sqlalchemy.sql import ColumnElement
@@ -33,12 +34,26 @@ def contains(engine: Engine, column, needle: str) -> ColumnElement[bool]:
     return folded.contains(needle.casefold(), autoescape=True)
 
 
+def words_query(text: str) -> str:
+    """Plain words as a prefix AND query ("rehab arbete" -> "rehab"* "arbete"*), so a word finds the
+    Swedish compounds that begin with it."""
+    return " ".join(f'"{w}"*' for w in WORD.findall(text))
+
+
 def fts_query(text: str) -> str:
-    """Plain words become a prefix AND query ("rehab arbete" -> "rehab"* "arbete"*),
-    so a word finds the Swedish compounds that begin with it; FTS5 syntax passes as is."""
+    """FTS5 syntax passes as is; plain words become a prefix AND query (:func:`words_query`)."""
     if FTS_SYNTAX.search(text):
         return text
-    return " ".join(f'"{w}"*' for w in WORD.findall(text))
+    return words_query(text)
+
+
+def fts_syntax_ok(conn, fts: str, query: str) -> bool:
+    """Does SQLite's FTS5 accept the expression? (It raises on 'AND' alone or an unclosed quote.)"""
+    try:
+        conn.execute(sql(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :q LIMIT 1"), {"q": query}).fetchall()
+        return True
+    except OperationalError:
+        return False
 
 
 # Values JSON takes as they are: most of every row, so they are told apart by their exact type first.
@@ -393,10 +408,13 @@ def label_match(engine: Engine, column, needle: str) -> ColumnElement[bool]:
 
 def text_match(engine: Engine, fts: str, model, columns: tuple[str, ...], text: str) -> ColumnElement[bool]:
     """FTS5 MATCH where the index exists (SQLite), else a substring match on any column."""
+    query = fts_query(text)
     with engine.connect() as conn:
         indexed = m.has_fts(conn, fts)
-    if indexed and fts_query(text):
-        hits = sql(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :q").bindparams(q=fts_query(text))
+        if indexed and query and not fts_syntax_ok(conn, fts, query):
+            query = words_query(text)  # 'AND', an unclosed quote: what was typed is searched as words
+    if indexed and query:
+        hits = sql(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :q").bindparams(q=query)
         # the hits as a set each row is tested against: were the ids an index key beside the document's
         # (document_id = ? AND id IN hits), SQLite would probe every pair of plan and hit
         return (model.id + 0).in_(hits.columns(rowid=Integer))
