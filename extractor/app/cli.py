@@ -17,7 +17,7 @@ import click
 from extractor.app.format import (ASSOCIATION_COLUMNS, BUDGET_COLUMNS, FAILURE_COLUMNS, FINDING_COLUMNS,
                                   GOAL_COLUMNS, PROJECT_COLUMNS, figure_records, show, summary)
 from extractor.errors import ExtractionError, one_line, printable, shown
-from extractor.ingest import DEFAULT_MAX_MB, DEFAULT_TIMEOUT, MAX_MB_ENV, PDF_FACTOR, is_candidate
+from extractor.ingest import DEFAULT_MAX_MB, DEFAULT_TIMEOUT, MAX_MB_ENV, PDF_FACTOR, check_file, is_candidate
 from extractor.vocab import numbers
 
 if TYPE_CHECKING:
@@ -37,6 +37,10 @@ def fail(exc: ExtractionError) -> None:
 
 def run_or_fail(path) -> PlanDocument:
     """pipeline.run(path), or one error line and exit 1, whatever went wrong (a bug included)."""
+    try:
+        check_file(Path(path))  # a missing or empty file fails before the stages are loaded
+    except ExtractionError as exc:
+        fail(exc)
     import pipeline
 
     try:

@@ -71,8 +71,9 @@ def is_pdf(path: Path, head: bytes) -> bool:
     return head.lstrip()[:4] == PDF_MAGIC or path.suffix.lower() in PDF_SUFFIXES
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, or UnreadableFile / TooLarge with the reason."""
+def check_file(path: Path) -> os.stat_result:
+    """A file that can be read at all (it exists, is a regular file), or UnreadableFile with the reason;
+    cheap, so that a bad path fails before anything else is loaded."""
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -85,6 +86,14 @@ def read_bytes(path: Path) -> bytes:
         raise UnreadableFile(path, "is a directory")
     if not stat.S_ISREG(info.st_mode):
         raise UnreadableFile(path, "is not a regular file (a device, pipe or socket)")
+    if info.st_size == 0:
+        raise EmptyDocument(path)
+    return info
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, or UnreadableFile / TooLarge with the reason."""
+    info = check_file(path)
     try:
         with open(path, "rb") as f:
             head = f.read(1024)
