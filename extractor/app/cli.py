@@ -429,6 +429,13 @@ def export_cmd(db: str, fmt: str, out: str) -> None:
         click.echo(f"{path}  ({len(rows)} rows)")
 
 
+def show_query(name: str, db: str, fmt: str, columns: list[str], **filters) -> None:
+    """A query command's whole work: the store's query ``name`` with ``filters``, shown as ``fmt``."""
+    from extractor.store import query as store_query
+
+    show(query_or_fail(getattr(store_query, name), open_db(db), **filters), fmt, columns)
+
+
 def query_or_fail(fn, engine, **filters) -> list[dict]:
     from sqlalchemy.exc import SQLAlchemyError
     try:
@@ -457,11 +464,8 @@ def budget_cmd(db, association, year, plan_year, section, label, table, all_sour
         finsam budget --association lund --label summa
         finsam budget --section cost --year 2024 --format csv
     """
-    from extractor.store import query as store_query
-
-    figures = query_or_fail(store_query.budget_figures, open_db(db), association=association, year=year,
-                            plan_year=plan_year, section=section and section.lower(), label=label, table=table, all_sources=all_sources)
-    show(figures, fmt, BUDGET_COLUMNS)
+    show_query("budget_figures", db, fmt, BUDGET_COLUMNS, association=association, year=year, plan_year=plan_year,
+               section=section and section.lower(), label=label, table=table, all_sources=all_sources)
 
 
 @cli.command(name="projects")
@@ -489,12 +493,8 @@ def projects_cmd(db, association, year, owner, min_amount, max_amount, text, sta
         finsam projects --min-amount '1,5 mnkr' --stated
         finsam projects --text rehabilitering --format json
     """
-    from extractor.store import query as store_query
-
-    found = query_or_fail(store_query.projects, open_db(db), association=association, year=year, owner=owner,
-                          min_amount=min_amount, max_amount=max_amount, text=text, stated=stated,
-                          all_sources=all_sources)
-    show(found, fmt, PROJECT_COLUMNS)
+    show_query("projects", db, fmt, PROJECT_COLUMNS, association=association, year=year, owner=owner,
+               min_amount=min_amount, max_amount=max_amount, text=text, stated=stated, all_sources=all_sources)
 
 
 @cli.command(name="goals")
@@ -514,11 +514,8 @@ def goals_cmd(db, association, year, kind, text, all_sources, fmt) -> None:
         finsam goals --kind quantitative
         finsam goals --text deltagare --association skellefteå
     """
-    from extractor.store import query as store_query
-
-    found = query_or_fail(store_query.goals, open_db(db), association=association, year=year, kind=kind and kind.lower(), text=text,
-                          all_sources=all_sources)
-    show(found, fmt, GOAL_COLUMNS)
+    show_query("goals", db, fmt, GOAL_COLUMNS, association=association, year=year, kind=kind and kind.lower(), text=text,
+               all_sources=all_sources)
 
 
 @cli.command(name="associations")
@@ -536,10 +533,7 @@ def associations_cmd(db, association, all_sources, fmt) -> None:
         finsam associations
         finsam associations --all-sources --format csv
     """
-    from extractor.store import query as store_query
-
-    show(query_or_fail(store_query.associations, open_db(db), association=association, all_sources=all_sources),
-         fmt, ASSOCIATION_COLUMNS)
+    show_query("associations", db, fmt, ASSOCIATION_COLUMNS, association=association, all_sources=all_sources)
 
 
 @cli.command(name="findings")
@@ -558,11 +552,8 @@ def findings_cmd(db, association, year, severity, fmt, all_sources=False) -> Non
         finsam findings --severity error
         finsam findings --association umeå --format json
     """
-    from extractor.store import query as store_query
-
-    found = query_or_fail(store_query.findings, open_db(db), association=association, year=year, severity=severity,
-                          all_sources=all_sources)
-    show(found, fmt, FINDING_COLUMNS)
+    show_query("findings", db, fmt, FINDING_COLUMNS, association=association, year=year, severity=severity,
+               all_sources=all_sources)
 
 
 @cli.command(name="audit")
