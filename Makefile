@@ -14,7 +14,7 @@ $(BIN)/finsam: pyproject.toml
 setup: $(BIN)/finsam
 
 run: setup
-	$(BIN)/finsam import corpus/*.txt --db $(DB)
+	$(BIN)/finsam import corpus/*.txt corpus/more/*.txt --db $(DB)
 	$(BIN)/finsam associations --db $(DB)
 	$(BIN)/finsam findings --db $(DB) --severity error
 	$(BIN)/finsam findings --db $(DB) --severity warning
