@@ -267,7 +267,7 @@ def parse_tables(doc: Document, blocks: list[Block], judge: Judge) -> list[Budge
     grids: list[Grid] = []
     for i, block in table_blocks(doc, blocks):
         title, caption = caption_before(doc, blocks, i)
-        grid = grid_from_block(doc, block, title, caption, year_hint)
+        grid = grid_from_block(block, title, caption, year_hint)
         if grid and is_budget_grid(grid):
             grids.append(grid)
     for region in text_regions(blocks):

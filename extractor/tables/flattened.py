@@ -283,13 +283,15 @@ def _label_rows(doc: Document, tokens: list[Tok], anchor: int, body: int, years:
             break
         runs.append((nums, words))
     rows: list[GridRow] = []
+    doubts: list[str] = []
     pending: Optional[GridRow] = None
     for nums, words in runs:
         code = None
         if has_codes and words:
             nums, code = _peel_code(nums)
         if pending is not None:
-            _assign(pending, nums, width, doc.text)
+            if not _assign(pending, nums, width, doc.text):
+                doubts.append(f"{pending.label}: more figures than the table has columns")
             rows.append(pending)
         if words and len(words) > 1 and words[0].text.lower() in SECTION_HEADINGS and words[1].text[:1].isupper():
             rows.append(GridRow(label=words[0].text, start=words[0].start, end=words[0].end))  # "Intäkter Staten ..."
@@ -304,9 +306,7 @@ def _label_rows(doc: Document, tokens: list[Tok], anchor: int, body: int, years:
             pending = None
     if pending is not None:
         rows.append(pending)
-    doubts = [f"{r.label}: more figures than the table has columns" for r in rows if r.blank_cells < 0]
     for r in rows:
-        r.blank_cells = max(r.blank_cells, 0)
         if r.values:
             r.end = max(v.end for v in r.values.values())
         elif r.alternatives:
@@ -327,24 +327,26 @@ def _peel_code(nums: list[Tok]):
     return nums, None
 
 
-def _assign(row: GridRow, nums: list[Tok], width: int, doc_text: str) -> None:
+def _assign(row: GridRow, nums: list[Tok], width: int, doc_text: str) -> bool:
+    """The row's figures placed in the columns (several placements where the digit run is ambiguous);
+    False when there are more figures than columns, so none can be placed."""
     groups, empties = to_groups(nums)
     row.blank_cells = empties
     if not groups:
-        return
+        return True
     alternatives: list[dict[int, ValueCell]] = []
     for seg in readings(groups, width, empties, exact=True):
         alternatives.extend(placements(value_cells(groups, seg, doc_text), width))
         if len(alternatives) > SETTINGS.alternatives:
             break
     if not alternatives:
-        row.blank_cells = -1  # more figures than columns: the row's figures cannot be placed
-        return
+        return False
     if len(alternatives) == 1:
         row.values = alternatives[0]
     else:
         row.alternatives = alternatives
         row.values = alternatives[0]
+    return True
 
 
 def _year_rows(doc: Document, tokens: list[Tok], anchor: int, unit, lower: int):

@@ -120,8 +120,7 @@ def is_header_cell(text: str) -> bool:
         named = any(rx.search(t) for _, rx in _KIND_RES) or numbers.find_unit(t)
         # a period ("1 januari 2015 – 31 december 2018", "2015-09-01 – 2018-08-31") is a value, not a header
         return bool(named) or not (_MONTH.search(t) or len(numbers.years_in(t)) >= 2)
-    if not re.search(r"\d", t) and (column_kind(t) != "budget" or numbers.find_unit(t) or non_amount_kind(t)
-                                     or any(rx.search(t) for _, rx in _KIND_RES)):
+    if not re.search(r"\d", t) and (numbers.find_unit(t) or any(rx.search(t) for _, rx in _KIND_RES)):
         return True
     return bool(re.search(r"\b(?:år|belopp)\b", t, re.I))
 

@@ -21,7 +21,6 @@ from collections import Counter
 from typing import Optional
 
 from extractor import vocab
-from extractor.document import Document
 from extractor.layout.blocks import Block, aligned_cells, cells_of, is_rule_line
 from extractor.vocab import numbers
 from extractor.tables.grid import AMOUNT_KINDS, SETTINGS, Grid, GridColumn, GridRow, ValueCell, column_kind, is_header_cell, non_amount_kind, year_like
@@ -153,7 +152,7 @@ def _join_wrapped(rows: list[GridRow]) -> list[GridRow]:
     return out
 
 
-def grid_from_block(doc: Document, block: Block, title: str, caption: str, year_hint: Optional[int]) -> Optional[Grid]:
+def grid_from_block(block: Block, title: str, caption: str, year_hint: Optional[int]) -> Optional[Grid]:
     form = form_of(block)
     rows_cells = [r for r in _cells(block, form) if any(c[2].strip() for c in r)]
     if not rows_cells:
@@ -173,7 +172,7 @@ def grid_from_block(doc: Document, block: Block, title: str, caption: str, year_
     grid = Grid(title=title, caption=caption, start=block.start, end=block.end, layout=form, columns=columns, rows=[],
                 balance=bool(re.search(r"balans", title + " " + caption, re.I)))
     if _years_as_rows(body, columns, label_head):
-        return _transposed(doc, grid, body)
+        return _transposed(grid, body)
     units: list[str] = []
     row_units: list[str] = []
     percents: Counter[int] = Counter()
@@ -191,9 +190,10 @@ def grid_from_block(doc: Document, block: Block, title: str, caption: str, year_
             grid.doubts.append(f"{label or 'a row'}: more figures than the table has columns")
         if any(i < len(columns) and columns[i].kind == "text" and GLUED_FIGURE.search(c[2]) for i, c in enumerate(cells[1:])):
             grid.doubts.append(f"{label or 'a row'}: a figure run into the text of another column")
+        field = non_amount_kind(label) == "text"  # a field such as "Period  2017" holds no kronor
         for idx, (cs, ce, t) in enumerate(cells[1:]):
-            if idx >= len(columns) or columns[idx].kind not in AMOUNT_KINDS or non_amount_kind(label) == "text":
-                continue  # a field such as "Period  2017" holds no kronor
+            if idx >= len(columns) or columns[idx].kind not in AMOUNT_KINDS or field:
+                continue
             parsed = numbers.parse_cell(t)
             if isinstance(parsed, Amount):
                 row.values[idx] = ValueCell.found(cs, t, parsed)
@@ -243,11 +243,11 @@ def _years_as_rows(body: list[list[Cell]], columns: list[GridColumn], label_head
     return bool(_YEAR_ROWS_HEADER.search(label_head)) or all(0 < b - a <= 2 for a, b in zip(years, years[1:]))
 
 
-def _transposed(doc: Document, grid: Grid, body: list[list[Cell]]) -> Grid:
+def _transposed(grid: Grid, body: list[list[Cell]]) -> Grid:
     """Rows are years: each header column becomes a row, each year row a column."""
     names = grid.columns
     rows = [GridRow(label=c.label, start=c.start if c.start is not None else grid.start,
-                    end=c.end if c.end is not None else grid.start, kind=column_kind(c.label)) for c in names]
+                    end=c.end if c.end is not None else grid.start) for c in names]
     columns: list[GridColumn] = []
     for cells in body:
         m = YEAR_LABEL.match(cells[0][2])
@@ -265,7 +265,5 @@ def _transposed(doc: Document, grid: Grid, body: list[list[Cell]]) -> Grid:
                 rows[idx].values[col] = ValueCell.found(cs, t, parsed)
     grid.columns = columns
     grid.rows = [r for r in rows if r.values]
-    for r in grid.rows:
-        r.kind = None
     set_unit(grid, [], "", grid.caption)
     return grid
