@@ -1,6 +1,6 @@
 """Start-up: whole `finsam` commands as a user runs them, each beside its target.
 
-Times `finsam --help`, a query command on a small store, `finsam extract` on one text plan (the
+Times `finsam --help`, every query command on a small store, `finsam extract` on one text plan (the
 language data cached as after a first run) and an error path, as whole processes (median of 5), and
 prints the modules `python -X importtime` shows as the slowest to import for `--help` and a query.
 """
@@ -48,7 +48,8 @@ def main() -> None:
         subprocess.run([FINSAM, "extract", str(PLAN)], capture_output=True)  # the lemma cache, as after a first run
         cases = [
             ("finsam --help", [FINSAM, "--help"], 0.3),
-            ("finsam projects (a query command)", [FINSAM, "projects", "--db", db], 0.3),
+            *((f"finsam {query} (a query command)", [FINSAM, query, "--db", db], 0.3)
+              for query in ("projects", "budget", "goals", "associations", "findings")),
             ("finsam extract, one text plan", [FINSAM, "extract", str(PLAN)], 1.5),
             ("finsam extract, a missing file (an error path)", [FINSAM, "extract", "no-such-plan.txt"], 0.5),
         ]

@@ -224,3 +224,28 @@ def test_import_real_plan_keeps_text_and_spans(tmp_path):
     assert everything
     for f in everything:
         assert stored[f["span_start"]:f["span_end"]] == f["raw"], f
+
+
+def test_budget_lists_figures_as_the_plan_does(tmp_path):
+    """Figures come by document, then table by table and row by row as the plan lists them."""
+    plan = pipeline.run(CORPUS / "003_336f07384b85b2b9.txt")
+    assert len(plan.budget_tables) > 1
+    path = str(tmp_path / "one.db")
+    engine = open_store(path)
+    load_plan(engine, plan)
+    engine.dispose()
+    listed = [(f["table"], f["label"], f["column"]) for f in as_json("budget", "--db", path)]
+    assert listed == [(t.title, r.label, c.column) for t in plan.budget_tables for r in t.rows for c in r.cells]
+
+
+def test_limit_shows_the_first_rows_and_says_more_match(db):
+    every = as_json("budget", "--db", db)
+    assert len(every) > 3
+    result = invoke("budget", "--db", db, "--limit", "3")
+    assert result.exit_code == 0
+    assert len(result.stdout.splitlines()) == 2 + 3  # header, rule, three rows
+    assert "the first 3 rows; more match" in result.stderr
+    assert [f["id"] for f in as_json("budget", "--db", db, "--limit", "3")] == [f["id"] for f in every[:3]]
+    exact = invoke("budget", "--db", db, "--limit", str(len(every)))
+    assert "more match" not in exact.stderr
+    assert len(as_csv("projects", "--db", db, "--limit", "0")) == len(as_json("projects", "--db", db))

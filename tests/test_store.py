@@ -367,3 +367,54 @@ def test_each_goal_stored_once_also_when_it_belongs_to_a_project(tmp_path):
     assert len(set(keys)) == len(keys)
     by_project = sum(1 for g in stored if g.get("project"))
     assert by_project == sum(1 for g in plan.goals if g.project)
+
+
+def layout_fingerprint() -> str:
+    """The store's layout on SQLite: every table, index, trigger and full-text index the models make."""
+    import hashlib
+
+    from sqlalchemy.dialects import sqlite
+    from sqlalchemy.schema import CreateIndex, CreateTable
+
+    dialect = sqlite.dialect()
+    ddl = [str(CreateTable(t).compile(dialect=dialect)) for t in m.Base.metadata.sorted_tables]
+    ddl += sorted(str(CreateIndex(i).compile(dialect=dialect)) for t in m.Base.metadata.sorted_tables for i in t.indexes)
+    ddl += m.label_list_statements("sqlite")
+    ddl += [s for fts, (table, columns) in sorted(m.FTS_TABLES.items()) for s in m.fts_statements(fts, table, columns)]
+    return hashlib.sha256("\n".join(ddl).encode()).hexdigest()[:12]
+
+
+def test_schema_version_follows_the_models():
+    """A reader takes a SQLite store whose user_version is SCHEMA_VERSION as complete; a change of the
+    models must raise the version, or stores made before it would be read without being completed."""
+    from extractor.store import SCHEMA_FINGERPRINT
+
+    assert layout_fingerprint() == SCHEMA_FINGERPRINT, (
+        f"the store's layout changed: raise SCHEMA_VERSION and set SCHEMA_FINGERPRINT = {layout_fingerprint()!r}")
+
+
+def test_an_older_store_is_completed_before_it_is_read(tmp_path):
+    """A store without the version mark (made by an older version) is completed, then read."""
+    import sqlite3
+
+    import pipeline
+    from tests.conftest import CORPUS
+
+    db = tmp_path / "old.db"
+    engine = open_store(str(db))
+    load_plan(engine, pipeline.run(CORPUS / "001_012a687b5704bc5b.txt"))
+    expected = query.associations(engine)
+    engine.dispose()
+    with sqlite3.connect(db) as conn:  # as an older version left it: no counts, no label index, no mark
+        for index in ("ix_budget_figures_label_document", "ix_documents_listing", "ix_members_association_name"):
+            conn.execute(f"DROP INDEX {index}")
+        conn.execute("ALTER TABLE documents DROP COLUMN figure_count")
+        conn.execute("ALTER TABLE members DROP COLUMN association")
+        conn.execute("PRAGMA user_version = 0")
+    reader = query.open_reader(str(db))
+    assert query.associations(reader) == expected and expected[0]["figures"] > 0
+    found = query.budget_figures(reader, label="summa")
+    assert found and all("summa" in f["label"].casefold() for f in found)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] >= 1
+        assert conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'ix_budget_figures_label_document'").fetchone()

@@ -42,7 +42,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from extractor.errors import one_line, shown
-from extractor.store.load import copy_of, failed_hashes, load_plan, present_hashes, record_failure
+from extractor.store.load import copy_of, failed_hashes, load_plan, present_hashes, record_failure, refresh_statistics
 from schemas import PlanDocument
 
 Status = Literal["loaded", "replaced", "present", "failed"]
@@ -404,8 +404,10 @@ def import_files(
         if result.status == "failed":  # the same bytes failed before, perhaps under another name
             result = fail(engine, result.path, result.message, result.sha256, result.note, earlier=True)
         yield result
+    stored = 0
     for job, payload in extract_all(plan.jobs, extract, min(workers, len(plan.jobs)), started, timeout):
         result = store(engine, job, payload, replace)
+        stored += result.status in ("loaded", "replaced")
         yield result
         for path in plan.copies.get(job.sha256, []) if job.sha256 else []:
             same = f"same content as {shown(job.path)}"
@@ -413,3 +415,5 @@ def import_files(
                 yield fail(engine, path, result.message, job.sha256, same)
             else:
                 yield Result(path, "present", note=same)
+    if stored:
+        refresh_statistics(engine)

@@ -186,6 +186,13 @@ all_sources_option = click.option(
     help="Every stored copy of a plan (the same plan from several files, e.g. .txt and .pdf); "
          "by default each plan counts once. The source column names each row's file.")
 
+# The table format is for reading on a screen: it shows this many rows unless told (--limit).
+TABLE_ROWS = 1000
+limit_option = click.option(
+    "--limit", type=click.IntRange(min=0), default=None,
+    help=f"At most this many rows; 0: all. Default: {TABLE_ROWS} in the table format (a note says when more "
+         f"match), all in json and csv.")
+
 
 class Kronor(click.ParamType):
     """An amount in kronor written as a plan writes it: 500000, '500 000', '1 624 000,50', '450 tkr',
@@ -215,13 +222,33 @@ def open_db(db: str, create: bool = False):
     from extractor.store.load import open_store
     from sqlalchemy.exc import SQLAlchemyError
 
-    if not create and "://" not in db and not Path(db).exists():
-        click.echo(f"error: {db}: no such database (create it with `finsam import PATH --db {db}`)", err=True)
-        sys.exit(1)
+    must_exist(db, create)
     try:
         return open_store(db)
     except (SQLAlchemyError, ImportError, ValueError) as exc:
         click.echo(f"error: {db}: cannot open database ({one_line(exc)})", err=True)
+        sys.exit(1)
+
+
+def open_reader(db: str):
+    """The store ready to query (extractor.store.query.Reader), or one error line and exit 1. A SQLite
+    store is read without SQLAlchemy, which is why a query command starts fast."""
+    from extractor.store import query as store_query
+
+    must_exist(db)
+    try:
+        return store_query.open_reader(db)
+    except store_query.QueryError as exc:
+        click.echo(f"error: {db}: cannot open database ({one_line(exc)})", err=True)
+        sys.exit(1)
+    except Exception as exc:  # a store completed first (SQLAlchemy), another database's driver
+        click.echo(f"error: {db}: cannot open database ({one_line(exc)})", err=True)
+        sys.exit(1)
+
+
+def must_exist(db: str, create: bool = False) -> None:
+    if not create and "://" not in db and not Path(db).exists():
+        click.echo(f"error: {db}: no such database (create it with `finsam import PATH --db {db}`)", err=True)
         sys.exit(1)
 
 
@@ -339,7 +366,7 @@ def import_cmd(paths: tuple[Path, ...], db: str, replace: bool, workers: int, pr
 
     set_max_mb(max_mb)
     if failed:
-        show(store_query.failures(open_db(db)), fmt, FAILURE_COLUMNS)
+        show(query_or_fail(store_query.failures, open_reader(db)), fmt, FAILURE_COLUMNS)
         return
     if not paths:
         raise click.UsageError("give at least one PATH to import, or --failed to list failures")
@@ -429,18 +456,26 @@ def export_cmd(db: str, fmt: str, out: str) -> None:
         click.echo(f"{path}  ({len(rows)} rows)")
 
 
-def show_query(name: str, db: str, fmt: str, columns: list[str], **filters) -> None:
-    """A query command's whole work: the store's query ``name`` with ``filters``, shown as ``fmt``."""
+def show_query(name: str, db: str, fmt: str, columns: list[str], limit: int | None = None, **filters) -> None:
+    """A query command's whole work: the store's query ``name`` with ``filters``, shown as ``fmt``, at most
+    ``limit`` rows (None: the format's default, 0: all)."""
     from extractor.store import query as store_query
 
-    show(query_or_fail(getattr(store_query, name), open_db(db), **filters), fmt, columns)
+    if limit is None:
+        limit = TABLE_ROWS if fmt == "table" else 0
+    found = query_or_fail(getattr(store_query, name), open_reader(db), limit=limit + 1 if limit else None, **filters)
+    show(found[:limit] if limit else found, fmt, columns)
+    if limit and len(found) > limit:
+        click.echo(f"note: the first {limit} rows; more match (--limit 0 shows all)",
+                   err=True)
 
 
-def query_or_fail(fn, engine, **filters) -> list[dict]:
-    from sqlalchemy.exc import SQLAlchemyError
+def query_or_fail(fn, db, **filters) -> list[dict]:
+    from extractor.store.query import QueryError
+
     try:
-        return fn(engine, **filters)
-    except SQLAlchemyError as exc:
+        return fn(db, **filters)
+    except QueryError as exc:
         click.echo(f"error: query failed: {one_line(exc)}", err=True)
         sys.exit(1)
 
@@ -454,8 +489,9 @@ def query_or_fail(fn, engine, **filters) -> list[dict]:
 @click.option("--label", "-l", help="Row label, any part, any case ('summa' finds every total row).")
 @click.option("--table", help="Table title, any part, or the table's index in its document (0, 1, ...).")
 @all_sources_option
+@limit_option
 @format_option
-def budget_cmd(db, association, year, plan_year, section, label, table, all_sources, fmt) -> None:
+def budget_cmd(db, association, year, plan_year, section, label, table, all_sources, fmt, limit) -> None:
     """Budget figures, one per table cell, with the span each came from.
 
     Example:
@@ -464,7 +500,7 @@ def budget_cmd(db, association, year, plan_year, section, label, table, all_sour
         finsam budget --association lund --label summa
         finsam budget --section cost --year 2024 --format csv
     """
-    show_query("budget_figures", db, fmt, BUDGET_COLUMNS, association=association, year=year, plan_year=plan_year,
+    show_query("budget_figures", db, fmt, BUDGET_COLUMNS, limit=limit, association=association, year=year, plan_year=plan_year,
                section=section and section.lower(), label=label, table=table, all_sources=all_sources)
 
 
@@ -481,8 +517,9 @@ def budget_cmd(db, association, year, plan_year, section, label, table, all_sour
               help="Only what the plans state plainly: a field the reader inferred (an owner taken from prose, an "
                    "amount taken from a budget row) is left empty and matches no --owner/--min-amount/--max-amount.")
 @all_sources_option
+@limit_option
 @format_option
-def projects_cmd(db, association, year, owner, min_amount, max_amount, text, stated, all_sources, fmt) -> None:
+def projects_cmd(db, association, year, owner, min_amount, max_amount, text, stated, all_sources, fmt, limit) -> None:
     """Projects (insatser) the plans fund: every project owned by a kommun with more than
     500 000 kr in 2016 plans, say.
 
@@ -493,7 +530,7 @@ def projects_cmd(db, association, year, owner, min_amount, max_amount, text, sta
         finsam projects --min-amount '1,5 mnkr' --stated
         finsam projects --text rehabilitering --format json
     """
-    show_query("projects", db, fmt, PROJECT_COLUMNS, association=association, year=year, owner=owner,
+    show_query("projects", db, fmt, PROJECT_COLUMNS, limit=limit, association=association, year=year, owner=owner,
                min_amount=min_amount, max_amount=max_amount, text=text, stated=stated, all_sources=all_sources)
 
 
@@ -504,8 +541,9 @@ def projects_cmd(db, association, year, owner, min_amount, max_amount, text, sta
 @click.option("--kind", "-k", help="Goal kind, any case: vision, overall, operational, quantitative, financial, ...")
 @click.option("--text", "-t", help="Words in the goal (FTS5 on SQLite; a word also finds compounds it begins).")
 @all_sources_option
+@limit_option
 @format_option
-def goals_cmd(db, association, year, kind, text, all_sources, fmt) -> None:
+def goals_cmd(db, association, year, kind, text, all_sources, fmt, limit) -> None:
     """Goals of the plans, including goals stated inside a project.
 
     Example:
@@ -514,7 +552,7 @@ def goals_cmd(db, association, year, kind, text, all_sources, fmt) -> None:
         finsam goals --kind quantitative
         finsam goals --text deltagare --association skellefteå
     """
-    show_query("goals", db, fmt, GOAL_COLUMNS, association=association, year=year, kind=kind and kind.lower(), text=text,
+    show_query("goals", db, fmt, GOAL_COLUMNS, limit=limit, association=association, year=year, kind=kind and kind.lower(), text=text,
                all_sources=all_sources)
 
 
@@ -522,8 +560,9 @@ def goals_cmd(db, association, year, kind, text, all_sources, fmt) -> None:
 @db_option
 @association_option
 @all_sources_option
+@limit_option
 @format_option
-def associations_cmd(db, association, all_sources, fmt) -> None:
+def associations_cmd(db, association, all_sources, fmt, limit) -> None:
     """Associations stored: plans (a plan stored from several files counts once), files, plan years,
     members, projects and budget figures.
 
@@ -533,7 +572,7 @@ def associations_cmd(db, association, all_sources, fmt) -> None:
         finsam associations
         finsam associations --all-sources --format csv
     """
-    show_query("associations", db, fmt, ASSOCIATION_COLUMNS, association=association, all_sources=all_sources)
+    show_query("associations", db, fmt, ASSOCIATION_COLUMNS, limit=limit, association=association, all_sources=all_sources)
 
 
 @cli.command(name="findings")
@@ -542,8 +581,9 @@ def associations_cmd(db, association, all_sources, fmt) -> None:
 @plan_year_option
 @click.option("--severity", "-s", type=click.Choice(["error", "warning", "info"], case_sensitive=False), help="Only this severity.")
 @all_sources_option
+@limit_option
 @format_option
-def findings_cmd(db, association, year, severity, fmt, all_sources=False) -> None:
+def findings_cmd(db, association, year, severity, fmt, limit, all_sources=False) -> None:
     """Audit findings: totals that do not add up, results, carry-forward, the statutory split.
 
     Example:
@@ -552,7 +592,7 @@ def findings_cmd(db, association, year, severity, fmt, all_sources=False) -> Non
         finsam findings --severity error
         finsam findings --association umeå --format json
     """
-    show_query("findings", db, fmt, FINDING_COLUMNS, association=association, year=year, severity=severity,
+    show_query("findings", db, fmt, FINDING_COLUMNS, limit=limit, association=association, year=year, severity=severity,
                all_sources=all_sources)
 
 
@@ -617,7 +657,7 @@ def plan_to_audit(document: str, db: str, db_given: bool) -> PlanDocument:
     if db_given or not path.is_file():
         if not db_given and "://" not in db and not Path(db).exists():
             fail(ExtractionError(document, "no such file"))
-        matches = query_or_fail(store_query.documents_named, open_db(db), key=document)
+        matches = query_or_fail(store_query.documents_named, open_reader(db), key=document)
         if len(matches) > 1:
             fail(ExtractionError(document, f"names {len(matches)} stored documents: give more of the sha256"))
         if matches:

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from extractor.errors import is_plain, shown
+from extractor.store import LOCKED_RETRY_WAITS, SCHEMA_VERSION, SQLITE_PRAGMAS, casefold, db_url
 from extractor.store import models as m
 from schemas import PlanDocument, Span
 
@@ -39,21 +40,6 @@ T = TypeVar("T")
 SAME_PLAN_SHARE = 0.8
 # The lock two imports into a new PostgreSQL database take before creating the tables.
 CREATE_LOCK_KEY = 0x66696E73616D  # "finsam"
-
-# Waits (seconds) between tries when SQLite still says "database is locked" after its busy timeout.
-LOCKED_RETRY_WAITS = (0.1, 0.5, 1.0, 2.0, 5.0)
-
-# busy_timeout first: switching a new file to WAL needs a lock another import may hold.
-SQLITE_PRAGMAS = (
-    "PRAGMA busy_timeout=30000",
-    "PRAGMA foreign_keys=ON",
-    "PRAGMA journal_mode=WAL",
-)
-
-
-def casefold(value: Optional[str]) -> Optional[str]:
-    """Unicode-aware lower case for SQLite, whose lower() only folds ASCII (not Å, Ä, Ö)."""
-    return value.casefold() if isinstance(value, str) else value
 
 
 def _on_sqlite_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
@@ -69,14 +55,6 @@ def _on_sqlite_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
                 time.sleep(wait)
     cursor.close()
     dbapi_conn.create_function("casefold", 1, casefold, deterministic=True)
-
-
-def db_url(db: str | Path) -> str:
-    """A SQLAlchemy URL as given, or a plain path made into a SQLite file URL."""
-    db = str(db)
-    if "://" in db:
-        return db
-    return f"sqlite:///{db}"
 
 
 def open_store(db: str | Path) -> Engine:
@@ -99,9 +77,11 @@ def create_tables(engine: Engine, attempts: int = 6) -> None:
             with engine.begin() as conn:
                 if conn.dialect.name == "postgresql":
                     conn.execute(sql("SELECT pg_advisory_xact_lock(:key)"), {"key": CREATE_LOCK_KEY})
+                add_missing_columns(conn)  # first: the indexes create_all completes may name new columns
                 m.Base.metadata.create_all(conn)
-                add_missing_columns(conn)
                 m.create_fts(conn)
+                if conn.dialect.name == "sqlite":  # complete: readers may take it as it is
+                    conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
             return
         except (OperationalError, IntegrityError, ProgrammingError) as exc:
             racing = any(w in str(exc) for w in ("already exists", "duplicate column", "duplicate key")) or is_locked(exc)
@@ -110,16 +90,43 @@ def create_tables(engine: Engine, attempts: int = 6) -> None:
             time.sleep(LOCKED_RETRY_WAITS[min(attempt, len(LOCKED_RETRY_WAITS) - 1)])
 
 
+# Columns that repeat or count what other tables hold, and how they are filled when added to an older store.
+FILLED = {
+    ("documents", "project_count"): "(SELECT count(*) FROM projects WHERE projects.document_id = documents.id)",
+    ("documents", "figure_count"):
+        "(SELECT count(*) FROM budget_figures WHERE budget_figures.document_id = documents.id)",
+    ("members", "association"): "(SELECT association FROM documents WHERE documents.id = members.document_id)",
+}
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """The statistics the database's query planner goes by, taken again after an import (on SQLite
+    from a sample of each index, quickly): without them SQLite may read a whole section's figures
+    where an association's few documents would do. Skipped when the database is busy."""
+    statements = {"sqlite": ("PRAGMA analysis_limit=1000", "ANALYZE"), "postgresql": ("ANALYZE",)}
+    try:
+        with engine.begin() as conn:
+            for statement in statements.get(engine.dialect.name, ()):
+                conn.exec_driver_sql(statement)
+    except OperationalError:
+        pass
+
+
 def add_missing_columns(conn) -> None:
     """Columns added to the models since a database was made (nullable ones only) are added to it,
     and documents get their title; create_all makes missing tables, not missing columns."""
     inspector = inspect(conn)
+    existing = set(inspector.get_table_names())
     for table in m.Base.metadata.sorted_tables:
+        if table.name not in existing:  # made whole by create_all
+            continue
         have = {c["name"] for c in inspector.get_columns(table.name)}
         for column in table.columns:
             if column.name not in have and column.nullable:
                 kind = column.type.compile(dialect=conn.dialect)
                 conn.execute(sql(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"))
+                if (table.name, column.name) in FILLED:
+                    conn.execute(sql(f"UPDATE {table.name} SET {column.name} = {FILLED[table.name, column.name]}"))
                 if (table.name, column.name) == ("documents", "title"):
                     for doc in conn.execute(select(m.Document.id, m.Document.association, m.Document.plan_year,
                                                    m.Document.source_path)).all():
@@ -311,10 +318,13 @@ def to_rows(plan: PlanDocument, text: Optional[str] = None) -> m.Document:
         text=text,
         title=document_title(plan.association, plan.plan_year, src.path),
     )
-    doc.members = [m.Member(name=x.name, kind=x.kind, **span_columns(x.span)) for x in plan.members]
+    doc.members = [m.Member(name=x.name, kind=x.kind, association=plan.association, **span_columns(x.span))
+                   for x in plan.members]
     doc.budget_tables = [table_rows(doc, plan, i, t) for i, t in enumerate(plan.budget_tables)]
     doc.findings = [finding_row(doc, f) for f in plan.findings]
     doc.projects = [project_row(doc, p) for p in plan.projects]
+    doc.project_count = len(doc.projects)
+    doc.figure_count = sum(len(r.cells) for t in plan.budget_tables for r in t.rows)
     # a project's goals are in plan.goals too (with .project set): store each goal once, under its project
     project_names = {p.name for p in plan.projects if p.goals}
     doc.goals = [goal_row(g) for g in plan.goals if g.project not in project_names] + \

@@ -116,8 +116,10 @@ class SpanMixin:
 
 class Document(Base):
     __tablename__ = "documents"
-    # the listing of plans by association and year reads this index alone, not the rows with their texts
-    __table_args__ = (Index("ix_documents_association_year", "association", "plan_year", "duplicate_of"),)
+    # the listing of plans by association and year (and what each holds) reads this index alone, not the
+    # rows, whose texts fill many pages
+    __table_args__ = (Index("ix_documents_listing", "association", "plan_year", "duplicate_of", "project_count",
+                            "figure_count"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source_path: Mapped[str] = mapped_column(Text, doc="the file's name as shown (bytes not UTF-8 as \\xNN)")
@@ -138,6 +140,8 @@ class Document(Base):
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     text: Mapped[Optional[str]] = mapped_column(Text, doc="canonical text every span points into")
     title: Mapped[Optional[str]] = mapped_column(Text, doc="association and plan year, for people (Datasette labels)")
+    project_count: Mapped[Optional[int]] = mapped_column(doc="its projects, counted as stored")
+    figure_count: Mapped[Optional[int]] = mapped_column(doc="its budget figures, counted as stored")
 
     members: Mapped[list[Member]] = relationship(back_populates="document", passive_deletes=True)
     budget_tables: Mapped[list[BudgetTable]] = relationship(back_populates="document", passive_deletes=True)
@@ -148,12 +152,17 @@ class Document(Base):
 
 class Member(SpanMixin, Base):
     __tablename__ = "members"
-    __table_args__ = (Index("ix_members_document_name", "document_id", "name"),)  # the members of each plan
+    __table_args__ = (
+        Index("ix_members_document_name", "document_id", "name"),  # the members of each plan
+        # each association's members, read from the index alone (the document: to leave copies out)
+        Index("ix_members_association_name", "association", "name", "document_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = document_fk()
     name: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(16))
+    association: Mapped[Optional[str]] = mapped_column(Text, doc="the document's, repeated for the listing")
 
     document: Mapped[Document] = relationship(back_populates="members")
 
@@ -202,6 +211,10 @@ class BudgetFigure(SpanMixin, Base):
         Index("ix_budget_figures_plan_year", "plan_year"),
         # a plan's figures of one year (the association filter picks the plans)
         Index("ix_budget_figures_document_year", "document_id", "year"),
+        # the figures of some labels or of a section, in the order they are listed (by document, then as
+        # stored): a first page of them is read from the index alone
+        Index("ix_budget_figures_label_document", "label", "document_id"),
+        Index("ix_budget_figures_section_document", "section", "document_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -210,8 +223,8 @@ class BudgetFigure(SpanMixin, Base):
     row_id: Mapped[int] = mapped_column(ForeignKey("budget_rows.id", ondelete="CASCADE"), index=True)
     association: Mapped[Optional[str]] = mapped_column(Text)
     plan_year: Mapped[Optional[int]]
-    label: Mapped[str] = mapped_column(Text, index=True)
-    section: Mapped[str] = mapped_column(String(32), index=True)
+    label: Mapped[str] = mapped_column(Text)
+    section: Mapped[str] = mapped_column(String(32))
     year: Mapped[Optional[int]]
     column_label: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(16))

@@ -4,34 +4,270 @@ Text filters (association, label, owner, ...) match a case-insensitive substring
 ``association="lund"`` finds "Lunds samordningsförbund". ``year`` means the plan
 year of the document, except in :func:`budget_figures`, where it is the year of
 the figure's column (``plan_year`` filters by plan there).
+
+The queries are SQL, the same on every database but for the few words :class:`Reader` gives
+per dialect. A SQLite store is read with the standard library's ``sqlite3`` (:func:`open_reader`),
+so a query command starts without SQLAlchemy; any other database, and an engine a caller already
+holds, is read through SQLAlchemy. Every query function takes a :class:`Reader` or an engine.
 """
 from __future__ import annotations
 
+import json
 import re
+import sqlite3
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Optional
+from pathlib import Path
+from typing import Any, Callable, Optional
 
-from sqlalchemy.exc import OperationalError
-from sqlalchemy import Date, DateTime, Engine, Integer, Numeric, Select, func, or_, select
-from sqlalchemy import text as sql
-from sqlalchemy.sql import ColumnElement
-from sqlalchemy.types import TypeDecorator, TypeEngine
-
-from extractor.store import models as m
+from extractor.store import BUSY_TIMEOUT_MS, SCHEMA_VERSION, casefold, sqlite_path
 
 # FTS5 query syntax a user may type on purpose; anything else is taken as plain words.
 FTS_SYNTAX = re.compile(r'["*()^:]|\b(AND|OR|NOT|NEAR)\b')
 WORD = re.compile(r"\w+", re.UNICODE)
+LIKE_ESCAPE = "/"
 
 
-def contains(engine: Engine, column, needle: str) -> ColumnElement[bool]:
-    """Case-insensitive substring match, Unicode-aware on SQLite (Ö matches ö)."""
-    if engine.dialect.name == "sqlite":
-        folded = func.casefold(column)
-    else:
-        folded = func.lower(column)
-    return folded.contains(needle.casefold(), autoescape=True)
+class QueryError(Exception):
+    """A store that cannot be read or queried (not a database, a damaged file, a lost server)."""
+
+
+# -- reading SQL, on sqlite3 or on SQLAlchemy --------------------------------------------------
+
+
+@dataclass
+class Reader:
+    """Runs SQL with ``:name`` parameters and returns (column names, rows as tuples).
+
+    ``trace``, when a list, collects every statement run with its parameters (the benchmark
+    shows their query plans)."""
+
+    dialect: str
+    run: Callable[[str, dict], tuple[list[str], list[tuple]]]
+    trace: Optional[list] = field(default=None)
+
+    def rows(self, statement: str, params: Optional[dict] = None) -> tuple[list[str], list[tuple]]:
+        params = params or {}
+        if self.trace is not None:
+            self.trace.append((statement, params))
+        return self.run(statement, params)
+
+    def exists(self, statement: str, params: Optional[dict] = None) -> bool:
+        return bool(self.run(statement, params or {})[1])
+
+    def fold(self, column: str) -> str:
+        """``column`` in lower case, Unicode-aware on SQLite (Ö matches ö)."""
+        return f"casefold({column})" if self.dialect == "sqlite" else f"lower({column})"
+
+
+def sqlite_reader(conn: sqlite3.Connection) -> Reader:
+    def run(statement: str, params: dict) -> tuple[list[str], list[tuple]]:
+        try:
+            cursor = conn.execute(statement, params)
+            found = cursor.fetchall()
+        except sqlite3.Error as exc:
+            raise QueryError(str(exc)) from None
+        return [d[0] for d in cursor.description or ()], found
+
+    return Reader("sqlite", run)
+
+
+def engine_reader(engine) -> Reader:
+    """A reader over a SQLAlchemy engine (a store on PostgreSQL, or an engine a caller holds)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    def run(statement: str, params: dict) -> tuple[list[str], list[tuple]]:
+        try:
+            with engine.connect() as conn:
+                result = conn.execute(text(statement), params)
+                return list(result.keys()), [tuple(r) for r in result]
+        except SQLAlchemyError as exc:
+            raise QueryError(str(exc).split("\n")[0]) from None
+
+    return Reader(engine.dialect.name, run)
+
+
+def reader(source) -> Reader:
+    """A :class:`Reader` as given, or one over a SQLAlchemy engine."""
+    if isinstance(source, Reader):
+        return source
+    if isinstance(source, sqlite3.Connection):
+        return sqlite_reader(source)
+    return engine_reader(source)
+
+
+def open_reader(db: str | Path) -> Reader:
+    """The store ``db`` (a SQLite file path or URL, or another database's URL) ready to query.
+
+    A SQLite file whose layout is complete is read with sqlite3 alone; one made by an older version
+    (or not yet complete) is first completed as an import would (indexes, columns, the label list).
+    Raises QueryError when the file is no database."""
+    path = sqlite_path(db)
+    if path is None:
+        from extractor.store.load import open_store
+
+        return engine_reader(open_store(db))
+    conn = connect(path)
+    if schema_version(conn) < SCHEMA_VERSION:
+        conn.close()
+        from extractor.store.load import open_store, refresh_statistics
+
+        engine = open_store(db)
+        refresh_statistics(engine)  # for the indexes just made
+        engine.dispose()
+        conn = connect(path)
+    return sqlite_reader(conn)
+
+
+def connect(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    conn.create_function("casefold", 1, casefold, deterministic=True)
+    return conn
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    try:
+        return conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.Error as exc:  # "file is not a database"
+        raise QueryError(str(exc)) from None
+
+
+# -- values as JSON takes them ------------------------------------------------------------------
+
+# Values JSON takes as they are: most of every row, so they are told apart by their exact type first.
+AS_IS = frozenset({str, int, float, bool, type(None), list, dict})
+
+
+def plain(value: Any) -> Any:
+    if value.__class__ in AS_IS:
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):  # an exact amount: an integer when whole, as JSON numbers are
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, memoryview):
+        return value.tobytes()
+    return value
+
+
+def amount(value: Any) -> Any:
+    """A stored amount (see models.Kronor: an integer, a real, or the decimal as text on SQLite;
+    NUMERIC elsewhere) as JSON takes it: an integer when whole."""
+    if value is None or value.__class__ is int:
+        return value
+    if value.__class__ is float:
+        return int(value) if value.is_integer() else value
+    if isinstance(value, (bytes, memoryview)):
+        value = bytes(value).decode("ascii")
+    return plain(Decimal(value))
+
+
+def from_json(value: Any) -> Any:
+    """A JSON column: text on SQLite, already decoded by PostgreSQL's driver."""
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def flag(value: Any) -> Any:
+    return None if value is None else bool(value)
+
+
+def moment(value: Any) -> Any:
+    """A stored time: SQLite keeps 'YYYY-MM-DD HH:MM:SS.ffffff' text."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).isoformat(timespec="seconds")
+    return plain(value)
+
+
+# How a column of a query's answer is made JSON-ready, by its name; others as they come (plain()).
+CONVERT: dict[str, Callable[[Any], Any]] = {
+    "amount_sek": amount, "stated": amount, "computed": amount,
+    "flags": from_json, "box": from_json, "guessed": from_json, "stakeholders": from_json,
+    "budget_years": from_json,
+    "is_total": flag,
+    "failed_at": moment, "loaded_at": moment,
+}
+
+
+def records(db: Reader, statement: str, params: Optional[dict] = None) -> list[dict]:
+    keys, found = db.rows(statement, params)
+    # sqlite3 gives integers, reals, text and bytes: only the columns CONVERT names need a turn; other
+    # drivers may also give decimals, dates and times, which plain() makes JSON-ready
+    todo = [(i, k, CONVERT.get(k, plain)) for i, k in enumerate(keys) if k in CONVERT or db.dialect != "sqlite"]
+    out = []
+    for r in found:
+        row = dict(zip(keys, r))
+        for i, k, convert in todo:
+            if r[i] is not None:
+                row[k] = convert(r[i])
+        out.append(row)
+    return out
+
+
+# -- filters --------------------------------------------------------------------------------------
+
+
+class Where:
+    """The conditions and parameters of one statement, named in order (:p0, :p1, ...)."""
+
+    def __init__(self, db: Reader) -> None:
+        self.db = db
+        self.conditions: list[str] = []
+        self.params: dict[str, Any] = {}
+
+    def param(self, value: Any) -> str:
+        if isinstance(value, Decimal) and self.db.dialect == "sqlite":  # as models.Kronor stores amounts
+            whole = value == value.to_integral_value() and -2**63 <= value < 2**63
+            value = int(value) if whole else float(value)
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f":{name}"
+
+    def add(self, condition: str) -> None:
+        self.conditions.append(condition)
+
+    def equals(self, column: str, value: Any) -> None:
+        self.add(f"{column} = {self.param(value)}")
+
+    def contains(self, column: str, needle: str) -> None:
+        self.add(self.contains_sql(column, needle))
+
+    def contains_sql(self, column: str, needle: str) -> str:
+        """Case-insensitive substring match (Unicode-aware on SQLite: Ö matches ö)."""
+        escaped = needle.casefold()
+        for ch in (LIKE_ESCAPE, "%", "_"):
+            escaped = escaped.replace(ch, LIKE_ESCAPE + ch)
+        return f"{self.db.fold(column)} LIKE {self.param('%' + escaped + '%')} ESCAPE '{LIKE_ESCAPE}'"
+
+    def sql(self) -> str:
+        return f" WHERE {' AND '.join(self.conditions)}" if self.conditions else ""
+
+
+def one_source(where: Where, all_sources: bool, column: str = "d.duplicate_of") -> None:
+    """Each plan once: documents that are another copy of a stored plan (``duplicate_of``) are
+    left out unless ``all_sources``."""
+    # Nearly every document is no copy, so "duplicate_of IS NULL" selects nearly all of them: written so
+    # that the database cannot take it for a selective index lookup and read every document through it.
+    if not all_sources:
+        where.add(f"coalesce({column}, 0) = 0")
+
+
+def named(where: Where, association: str) -> str:
+    """The ids of the documents whose association contains ``association`` (any case), as a subquery:
+    the few documents matched first, then what they hold found by document."""
+    return f"(SELECT id FROM documents WHERE {where.contains_sql('association', association)})"
+
+
+def filter_document(where: Where, id_column: str, association: Optional[str], year: Optional[int],
+                    all_sources: bool = False) -> None:
+    one_source(where, all_sources)
+    if association:
+        where.add(f"{id_column} IN {named(where, association)}")
+    if year is not None:
+        where.equals("d.plan_year", year)
 
 
 def words_query(text: str) -> str:
@@ -47,84 +283,58 @@ def fts_query(text: str) -> str:
     return words_query(text)
 
 
-def fts_syntax_ok(conn, fts: str, query: str) -> bool:
+def has_table(db: Reader, name: str, kind: str = "table") -> bool:
+    if db.dialect == "sqlite":
+        return db.exists("SELECT 1 FROM sqlite_master WHERE type = :k AND name = :n", {"k": kind, "n": name})
+    if db.dialect == "postgresql" and kind == "trigger":
+        return db.exists("SELECT 1 FROM pg_trigger WHERE tgname = :n", {"n": name})
+    if db.dialect == "postgresql":
+        return db.exists("SELECT 1 FROM information_schema.tables WHERE table_name = :n", {"n": name})
+    return False
+
+
+def fts_syntax_ok(db: Reader, fts: str, query: str) -> bool:
     """Does SQLite's FTS5 accept the expression? (It raises on 'AND' alone or an unclosed quote.)"""
     try:
-        conn.execute(sql(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :q LIMIT 1"), {"q": query}).fetchall()
+        db.rows(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :q LIMIT 1", {"q": query})
         return True
-    except OperationalError:
+    except QueryError:
         return False
 
 
-# Values JSON takes as they are: most of every row, so they are told apart by their exact type first.
-AS_IS = frozenset({str, int, float, bool, type(None), list, dict})
+def text_match(where: Where, fts: str, id_column: str, columns: tuple[str, ...], text: str) -> None:
+    """FTS5 MATCH where the index exists (SQLite), else a substring match on any column."""
+    db = where.db
+    query = fts_query(text)
+    indexed = db.dialect == "sqlite" and has_table(db, fts)
+    if indexed and query and not fts_syntax_ok(db, fts, query):
+        query = words_query(text)  # 'AND', an unclosed quote: what was typed is searched as words
+    if indexed and query:
+        # the hits as a set each row is tested against: were the ids an index key beside the document's
+        # (document_id = ? AND id IN hits), SQLite would probe every pair of plan and hit
+        where.add(f"({id_column} + 0) IN (SELECT rowid FROM {fts} WHERE {fts} MATCH {where.param(query)})")
+        return
+    where.add("(" + " OR ".join(where.contains_sql(c, text) for c in columns) + ")")
 
 
-def plain(value: Any) -> Any:
-    if value.__class__ in AS_IS:
-        return value
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):  # an exact amount: an integer when whole, as JSON numbers are
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
+def label_match(where: Where, column: str, needle: str) -> None:
+    """A budget label containing ``needle`` (any case): the distinct labels (``budget_labels``, a few
+    hundred or thousand) are matched, and the figures of those labels found through the label index,
+    instead of every figure's label being folded and compared."""
+    if has_table(where.db, "budget_labels_ai", kind="trigger"):
+        where.add(f"{column} IN (SELECT label FROM budget_labels WHERE {where.contains_sql('label', needle)})")
+    else:
+        where.contains(column, needle)
 
 
-def needs_plain(kind: TypeEngine) -> bool:
-    """May a column of this type read back as a Decimal, date or datetime?"""
-    kind = kind.impl if isinstance(kind, TypeDecorator) else kind
-    return isinstance(kind, (Numeric, Date, DateTime))
-
-
-def rows(engine: Engine, stmt: Select) -> list[dict]:
-    # only the columns that may hold amounts, dates or times need plain(): the rest are JSON-ready
-    converted = [i for i, c in enumerate(stmt.selected_columns) if needs_plain(c.type)]
-    with engine.connect() as conn:
-        result = conn.execute(stmt)
-        keys = list(result.keys())
-        out = []
-        for r in result:
-            row = dict(zip(keys, r))
-            for i in converted:
-                row[keys[i]] = plain(r[i])
-            out.append(row)
-        return out
-
-
-def span_of(model) -> list:
-    return [model.span_start, model.span_end, model.page]
-
-
-def one_source(stmt: Select, all_sources: bool) -> Select:
-    """Each plan once: documents that are another copy of a stored plan (``duplicate_of``) are
-    left out unless ``all_sources``."""
-    # Nearly every document is no copy, so "duplicate_of IS NULL" selects nearly all of them: written so
-    # that the database cannot take it for a selective index lookup and read every document through it.
-    return stmt if all_sources else stmt.where(func.coalesce(m.Document.duplicate_of, 0) == 0)
-
-
-def filter_document(engine: Engine, stmt: Select, association: Optional[str], year: Optional[int],
-                    all_sources: bool = False) -> Select:
-    stmt = one_source(stmt, all_sources)
-    if association:  # the few documents matched first, then what they hold found by document
-        stmt = stmt.where(m.Document.id.in_(named(engine, association)))
-    if year is not None:
-        stmt = stmt.where(m.Document.plan_year == year)
-    return stmt
-
-
-def named(engine: Engine, association: str) -> Select:
-    """The ids of the documents whose association contains ``association`` (any case)."""
-    return select(m.Document.id).where(contains(engine, m.Document.association, association))
+SPAN = "{t}.span_start, {t}.span_end, {t}.page"
 
 
 # -- queries ---------------------------------------------------------------------
 
 
 def budget_figures(
-    engine: Engine,
+    db,
     association: Optional[str] = None,
     year: Optional[int] = None,
     section: Optional[str] = None,
@@ -132,58 +342,56 @@ def budget_figures(
     table: Optional[str | int] = None,
     plan_year: Optional[int] = None,
     all_sources: bool = False,
+    limit: Optional[int] = None,
 ) -> list[dict]:
-    """Budget figures, one per table cell. ``table``: a title substring, or the table's index in its document.
-    A plan stored from several files counts once unless ``all_sources``."""
-    f, t = m.BudgetFigure, m.BudgetTable
-    stmt = (
-        select(
-            f.association,
-            f.plan_year,
-            t.title.label("table"),
-            f.label,
-            f.section,
-            f.year,
-            f.column_label.label("column"),
-            f.kind,
-            f.amount_sek,
-            f.raw,
-            f.unit,
-            f.flags,
-            m.BudgetRow.role,
-            m.BudgetRow.is_total,
-            m.Document.source_path.label("source"),
-            m.Document.format.label("source_format"),
-            *span_of(f),
-            f.box,
-            f.document_id,
-            f.id,
-        )
-        .join(t, f.table_id == t.id)
-        .join(m.BudgetRow, f.row_id == m.BudgetRow.id)
-        .join(m.Document, f.document_id == m.Document.id)
-        .order_by(f.document_id, t.position, m.BudgetRow.position, f.id)
-    )
-    stmt = one_source(stmt, all_sources)
+    """Budget figures, one per table cell, by document and as its tables list them. ``table``: a title
+    substring, or the table's index in its document. A plan stored from several files counts once unless
+    ``all_sources``. ``limit``: the first so many (all when None)."""
+    where = Where(reader(db))
+    if not all_sources:  # the few copies, by their index
+        where.add("f.document_id NOT IN (SELECT id FROM documents WHERE coalesce(duplicate_of, 0) <> 0)")
     if association:  # matched on the few documents, then their figures found by document (and year)
-        stmt = stmt.where(f.document_id.in_(named(engine, association)))
+        where.add(f"f.document_id IN {named(where, association)}")
     if year is not None:
-        stmt = stmt.where(f.year == year)
+        where.equals("f.year", year)
     if plan_year is not None:
-        stmt = stmt.where(f.plan_year == plan_year)
+        where.equals("f.plan_year", plan_year)
     if section:
-        stmt = stmt.where(f.section == section)
+        where.equals("f.section", section)
     if label:
-        stmt = stmt.where(label_match(engine, f.label, label))
+        label_match(where, "f.label", label)
     if isinstance(table, int) or (isinstance(table, str) and table.isdigit()):
-        stmt = stmt.where(t.position == int(table))
+        where.add(f"f.table_id IN (SELECT id FROM budget_tables WHERE position = {where.param(int(table))})")
     elif table:
-        stmt = stmt.where(contains(engine, t.title, table))
-    return rows(engine, stmt)
+        where.add(f"f.table_id IN (SELECT id FROM budget_tables WHERE {where.contains_sql('title', table)})")
+    # The figures are picked from their own table first, in listing order (a document's figures are stored
+    # table by table, row by row, so by document and id), then what they are shown with is joined to
+    # those alone: a first page of a large answer is read from an index, not the whole answer sorted.
+    return records(where.db, f"""
+        SELECT f.association, f.plan_year, t.title AS "table", f.label, f.section, f.year,
+               f.column_label AS "column", f.kind, f.amount_sek, f.raw, f.unit, f.flags, r.role, r.is_total,
+               d.source_path AS source, d.format AS source_format, {SPAN.format(t="f")}, f.box,
+               f.document_id, f.id
+        FROM (SELECT f.id FROM budget_figures f{where.sql()}
+              ORDER BY f.document_id, f.id{limited(where, limit)}) picked
+        JOIN budget_figures f ON f.id = picked.id
+        JOIN budget_tables t ON f.table_id = t.id
+        JOIN budget_rows r ON f.row_id = r.id
+        JOIN documents d ON f.document_id = d.id
+        ORDER BY f.document_id, f.id""", where.params)
+
+
+def limited(where: Where, limit: Optional[int]) -> str:
+    """A LIMIT clause for at most ``limit`` rows (None: all)."""
+    return "" if limit is None else f" LIMIT {where.param(int(limit))}"
+
+
+# a guessed field -> the columns that show it
+STATED_COLUMNS = {"owner": ("owner",), "amount": ("amount_sek", "amount_raw", "amount_kind"), "period": ("start", "end")}
 
 
 def projects(
-    engine: Engine,
+    db,
     association: Optional[str] = None,
     year: Optional[int] = None,
     owner: Optional[str] = None,
@@ -192,230 +400,142 @@ def projects(
     text: Optional[str] = None,
     all_sources: bool = False,
     stated: bool = False,
+    limit: Optional[int] = None,
 ) -> list[dict]:
     """Projects. ``text`` searches name, owner, purpose and target group (FTS5 on SQLite).
     ``stated``: only what the plan states plainly; a field the reader inferred (an owner taken from
     prose, an amount from a budget row) is left empty and does not match a filter."""
-    p = m.Project
-    stmt = (
-        select(
-            m.Document.association,
-            m.Document.plan_year,
-            p.name,
-            p.owner,
-            p.amount_sek,
-            p.amount_raw,
-            p.amount_kind,
-            p.start_date.label("start"),
-            p.end_date.label("end"),
-            p.place,
-            p.target_group,
-            p.purpose,
-            p.contact,
-            p.stakeholders,
-            p.layout,
-            p.guessed,
-            m.Document.source_path.label("source"),
-            m.Document.format.label("source_format"),
-            *span_of(p),
-            p.document_id,
-            p.id,
-        )
-        .join(m.Document, p.document_id == m.Document.id)
-        .order_by(m.Document.association, m.Document.plan_year, p.id)
-    )
-    stmt = filter_document(engine, stmt, association, year, all_sources)
+    where = Where(reader(db))
+    filter_document(where, "p.document_id", association, year, all_sources)
     if owner:
-        stmt = stmt.where(contains(engine, p.owner, owner))
+        where.contains("p.owner", owner)
     if min_amount is not None:
-        stmt = stmt.where(p.amount_sek >= min_amount)
+        where.add(f"p.amount_sek >= {where.param(min_amount)}")
     if max_amount is not None:
-        stmt = stmt.where(p.amount_sek <= max_amount)
+        where.add(f"p.amount_sek <= {where.param(max_amount)}")
     if text:
-        stmt = stmt.where(text_match(engine, "projects_fts", p, ("name", "owner", "purpose", "target_group"), text))
-    found = rows(engine, stmt)
+        text_match(where, "projects_fts", "p.id", ("p.name", "p.owner", "p.purpose", "p.target_group"), text)
+    found = records(where.db, f"""
+        SELECT d.association, d.plan_year, p.name, p.owner, p.amount_sek, p.amount_raw, p.amount_kind,
+               p.start_date AS start, p.end_date AS "end", p.place, p.target_group, p.purpose, p.contact,
+               p.stakeholders, p.layout, p.guessed, d.source_path AS source, d.format AS source_format,
+               {SPAN.format(t="p")}, p.document_id, p.id
+        FROM projects p JOIN documents d ON p.document_id = d.id{where.sql()}
+        ORDER BY d.association, d.plan_year, p.id{"" if stated else limited(where, limit)}""", where.params)
     if not stated:
         return found
-    plain = []
+    plain_rows = []
     for row in found:
         guessed = set(row.get("guessed") or [])
         if (owner and "owner" in guessed) or ((min_amount is not None or max_amount is not None) and "amount" in guessed):
             continue
-        for field, columns in STATED_COLUMNS.items():
-            if field in guessed:
+        for name, columns in STATED_COLUMNS.items():
+            if name in guessed:
                 row.update({c: None for c in columns})
-        plain.append(row)
-    return plain
-
-
-# a guessed field -> the columns that show it
-STATED_COLUMNS = {"owner": ("owner",), "amount": ("amount_sek", "amount_raw", "amount_kind"), "period": ("start", "end")}
+        plain_rows.append(row)
+    return plain_rows if limit is None else plain_rows[:limit]
 
 
 def goals(
-    engine: Engine,
+    db,
     association: Optional[str] = None,
     year: Optional[int] = None,
     kind: Optional[str] = None,
     text: Optional[str] = None,
     all_sources: bool = False,
+    limit: Optional[int] = None,
 ) -> list[dict]:
     """Goals, including those stated inside a project (``project`` names it)."""
-    g = m.Goal
-    stmt = (
-        select(
-            m.Document.association,
-            m.Document.plan_year,
-            g.kind,
-            g.text,
-            g.indicator,
-            g.target_value,
-            g.target_unit,
-            g.target_comparator,
-            g.target_raw,
-            g.project_name.label("project"),
-            g.section,
-            g.layout,
-            m.Document.source_path.label("source"),
-            m.Document.format.label("source_format"),
-            *span_of(g),
-            g.document_id,
-            g.id,
-        )
-        .join(m.Document, g.document_id == m.Document.id)
-        .order_by(m.Document.association, m.Document.plan_year, g.id)
-    )
-    stmt = filter_document(engine, stmt, association, year, all_sources)
+    where = Where(reader(db))
+    filter_document(where, "g.document_id", association, year, all_sources)
     if kind:
-        stmt = stmt.where(g.kind == kind)
+        where.equals("g.kind", kind)
     if text:
-        stmt = stmt.where(text_match(engine, "goals_fts", g, ("text",), text))
-    return rows(engine, stmt)
+        text_match(where, "goals_fts", "g.id", ("g.text",), text)
+    return records(where.db, f"""
+        SELECT d.association, d.plan_year, g.kind, g.text, g.indicator, g.target_value, g.target_unit,
+               g.target_comparator, g.target_raw, g.project_name AS project, g.section, g.layout,
+               d.source_path AS source, d.format AS source_format, {SPAN.format(t="g")}, g.document_id, g.id
+        FROM goals g JOIN documents d ON g.document_id = d.id{where.sql()}
+        ORDER BY d.association, d.plan_year, g.id{limited(where, limit)}""", where.params)
 
 
 def findings(
-    engine: Engine,
+    db,
     association: Optional[str] = None,
     year: Optional[int] = None,
     severity: Optional[str] = None,
     all_sources: bool = False,
+    limit: Optional[int] = None,
 ) -> list[dict]:
     """Audit findings. ``year`` is the plan year; each finding's own budget year is in ``year``."""
-    f = m.Finding
-    stmt = (
-        select(
-            m.Document.association,
-            m.Document.plan_year,
-            f.severity,
-            f.kind,
-            f.message,
-            f.year,
-            f.stated,
-            f.computed,
-            f.label,
-            m.BudgetTable.title.label("table"),
-            m.Document.source_path.label("source"),
-            m.Document.format.label("source_format"),
-            *span_of(f),
-            f.document_id,
-            f.id,
-        )
-        .join(m.Document, f.document_id == m.Document.id)
-        .outerjoin(m.BudgetTable, f.table_id == m.BudgetTable.id)
-        .order_by(m.Document.association, m.Document.plan_year, f.id)
-    )
-    stmt = filter_document(engine, stmt, association, year, all_sources)
+    where = Where(reader(db))
+    filter_document(where, "f.document_id", association, year, all_sources)
     if severity:
-        stmt = stmt.where(f.severity == severity)
-    return rows(engine, stmt)
+        where.equals("f.severity", severity)
+    return records(where.db, f"""
+        SELECT d.association, d.plan_year, f.severity, f.kind, f.message, f.year, f.stated, f.computed, f.label,
+               t.title AS "table", d.source_path AS source, d.format AS source_format, {SPAN.format(t="f")},
+               f.document_id, f.id
+        FROM findings f JOIN documents d ON f.document_id = d.id
+        LEFT OUTER JOIN budget_tables t ON f.table_id = t.id{where.sql()}
+        ORDER BY d.association, d.plan_year, f.id{limited(where, limit)}""", where.params)
 
 
-def associations(engine: Engine, association: Optional[str] = None, all_sources: bool = False) -> list[dict]:
+def associations(db, association: Optional[str] = None, all_sources: bool = False,
+                 limit: Optional[int] = None) -> list[dict]:
     """One dict per association: its plans (a plan stored from several files counts once),
     files, plan years, members, projects and stored figures (of each plan once unless ``all_sources``)."""
-    d = m.Document
-    docs = select(d.id, d.association, d.plan_year, d.duplicate_of).order_by(d.association, d.plan_year, d.id)
+    db = reader(db)
+    where = Where(db)
     if association:
-        docs = docs.where(contains(engine, d.association, association))
+        where.contains("association", association)
+    # the counts each document keeps; a store completed from an older version has them filled
+    _, docs = db.rows(f"SELECT id, association, plan_year, duplicate_of, project_count, figure_count "
+                      f"FROM documents{where.sql()} ORDER BY association, plan_year, id", where.params)
     out: dict[Optional[str], dict] = {}
-    counted: dict[int, dict] = {}  # document id -> its association's entry, for the documents counted
-    with engine.connect() as conn:
-        for doc_id, name, plan_year, duplicate_of in conn.execute(docs):
-            entry = out.setdefault(
-                name, {"association": name, "plans": 0, "files": 0, "years": [], "members": [], "projects": 0,
-                       "figures": 0, "_members": set()}
-            )
-            entry["files"] += 1
-            if duplicate_of is not None:
-                if not all_sources:
-                    continue
-            else:
-                entry["plans"] += 1
-            if plan_year is not None and plan_year not in entry["years"]:
-                entry["years"].append(plan_year)
-            counted[doc_id] = entry
-        # one pass over each table (grouped by document, along its document index) rather than a query
-        # per association
-        chosen = named(engine, association) if association else select(d.id)
-        members = select(m.Member.document_id, m.Member.name).distinct()
-        for doc_id, name in conn.execute(members.where(m.Member.document_id.in_(chosen)) if association else members):
-            if doc_id in counted:
-                counted[doc_id]["_members"].add(name)
-        for key, model in (("projects", m.Project), ("figures", m.BudgetFigure)):
-            per_document = select(model.document_id, func.count()).group_by(model.document_id)
-            if association:
-                per_document = per_document.where(model.document_id.in_(chosen))
-            for doc_id, n in conn.execute(per_document):
-                if doc_id in counted:
-                    counted[doc_id][key] += n
-    for entry in out.values():
-        entry["members"] = sorted(entry.pop("_members"))
-    return list(out.values())
+    for doc_id, name, plan_year, duplicate_of, projects_n, figures_n in docs:
+        entry = out.setdefault(
+            name, {"association": name, "plans": 0, "files": 0, "years": [], "members": set(), "projects": 0,
+                   "figures": 0})
+        entry["files"] += 1
+        if duplicate_of is not None:
+            if not all_sources:
+                continue
+        else:
+            entry["plans"] += 1
+        if plan_year is not None and plan_year not in entry["years"]:
+            entry["years"].append(plan_year)
+        entry["projects"] += projects_n or 0
+        entry["figures"] += figures_n or 0
+    # each association's members once: the database gives the distinct pairs, read from an index
+    pairs = Where(db)
+    if association:  # the names matched on the documents' listing, then their members found by name
+        pairs.add(f"association IN (SELECT DISTINCT association FROM documents "
+                  f"WHERE {pairs.contains_sql('association', association)})")
+    if not all_sources:
+        pairs.add("document_id NOT IN (SELECT id FROM documents WHERE coalesce(duplicate_of, 0) <> 0)")
+    _, members = db.rows(f"SELECT DISTINCT association, name FROM members{pairs.sql()}", pairs.params)
+    for name, member in members:
+        if name in out:
+            out[name]["members"].add(member)
+    listed = list(out.values())
+    for entry in listed:
+        entry["members"] = sorted(entry["members"])
+    return listed if limit is None else listed[:limit]
 
 
-def failures(engine: Engine) -> list[dict]:
+def failures(db) -> list[dict]:
     """Files an import could not load, newest last."""
-    f = m.Failure
-    return rows(engine, select(f.path, f.reason, f.sha256, f.failed_at).order_by(f.failed_at, f.id))
+    return records(reader(db), "SELECT path, reason, sha256, failed_at FROM failures ORDER BY failed_at, id")
 
 
-def documents_named(engine: Engine, key: str) -> list[dict]:
+def documents_named(db, key: str) -> list[dict]:
     """Stored documents whose source path is ``key`` or whose sha256 begins with it (4+ hex digits)."""
-    d = m.Document
-    match = d.source_path == key
-    if re.fullmatch(r"[0-9a-fA-F]{4,64}", key):
-        match = or_(match, d.sha256.startswith(key.lower(), autoescape=True))
-    stmt = select(d.id, d.source_path, d.source_path_bytes, d.sha256, d.association, d.plan_year,
-                  d.duplicate_of).where(match).order_by(d.id)
-    return rows(engine, stmt)
-
-
-# -- full text ---------------------------------------------------------------------
-
-
-def label_match(engine: Engine, column, needle: str) -> ColumnElement[bool]:
-    """A budget label containing ``needle`` (any case): the distinct labels (``budget_labels``, a few
-    hundred or thousand) are matched, and the figures of those labels found through the label index,
-    instead of every figure's label being folded and compared."""
-    with engine.connect() as conn:
-        listed = m.has_label_list(conn)
-    if not listed:
-        return contains(engine, column, needle)
-    labels = select(m.BUDGET_LABELS.c.label).where(contains(engine, m.BUDGET_LABELS.c.label, needle))
-    return column.in_(labels)
-
-
-
-def text_match(engine: Engine, fts: str, model, columns: tuple[str, ...], text: str) -> ColumnElement[bool]:
-    """FTS5 MATCH where the index exists (SQLite), else a substring match on any column."""
-    query = fts_query(text)
-    with engine.connect() as conn:
-        indexed = m.has_fts(conn, fts)
-        if indexed and query and not fts_syntax_ok(conn, fts, query):
-            query = words_query(text)  # 'AND', an unclosed quote: what was typed is searched as words
-    if indexed and query:
-        hits = sql(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :q").bindparams(q=query)
-        # the hits as a set each row is tested against: were the ids an index key beside the document's
-        # (document_id = ? AND id IN hits), SQLite would probe every pair of plan and hit
-        return (model.id + 0).in_(hits.columns(rowid=Integer))
-    return or_(*(contains(engine, getattr(model, c), text) for c in columns))
+    where = Where(reader(db))
+    match = f"source_path = {where.param(key)}"
+    if re.fullmatch(r"[0-9a-fA-F]{4,64}", key):  # hex digits only: nothing to escape in LIKE
+        match = f"({match} OR sha256 LIKE {where.param(key.lower() + '%')})"
+    where.add(match)
+    return records(where.db, "SELECT id, source_path, source_path_bytes, sha256, association, plan_year, duplicate_of "
+                             f"FROM documents{where.sql()} ORDER BY id", where.params)
