@@ -227,8 +227,10 @@ def copy_store(source: Path, target) -> None:
     finally:
         raw.close()
         src.close()
-    with target.connect() as conn:  # the label list is kept by a trigger, which COPY fires
-        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+    # the label list is kept by a trigger, which COPY fires; statistics and the visibility map (for
+    # index-only scans), as autovacuum leaves a table that has settled
+    with target.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
 
 
 def main() -> None:

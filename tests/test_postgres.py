@@ -94,8 +94,11 @@ def test_import_and_query_on_postgresql(postgres_url, tmp_path):
     pg = open_store(url)
     strip = lambda rows: sorted((r["label"], r["year"], r["amount_sek"]) for r in rows)  # noqa: E731
     assert strip(query.budget_figures(pg)) == strip(query.budget_figures(sqlite))
-    # words: FTS5 on SQLite (word prefixes), a substring elsewhere, which finds at least as much
-    assert {p["name"] for p in query.projects(sqlite, text="arbete")} <= {p["name"] for p in query.projects(pg, text="arbete")}
+    # words: full text on both (word prefixes), the same projects and goals found
+    for words in ("arbete", "unga vuxna", "samverkan", "rehab"):
+        assert {p["name"] for p in query.projects(sqlite, text=words)} == {p["name"] for p in query.projects(pg, text=words)}
+        assert {g["text"] for g in query.goals(sqlite, text=words)} == {g["text"] for g in query.goals(pg, text=words)}
+    assert query.projects(pg, text="rehab") and query.projects(pg, text='"unga vuxna" OR samverkan')
     again = runner.invoke(pipeline.cli, ["import", *files, "--db", url, "--workers", "1"])
     assert again.stdout.splitlines()[-1] == "0 loaded, 3 already present, 0 failed"
     pg.dispose(), sqlite.dispose()

@@ -406,7 +406,7 @@ def test_an_older_store_is_completed_before_it_is_read(tmp_path):
     expected = query.associations(engine)
     engine.dispose()
     with sqlite3.connect(db) as conn:  # as an older version left it: no counts, no label index, no mark
-        for index in ("ix_budget_figures_label_document", "ix_documents_listing", "ix_members_association_name"):
+        for index in ("ix_budget_figures_label_listing", "ix_documents_listing", "ix_members_association_name"):
             conn.execute(f"DROP INDEX {index}")
         conn.execute("ALTER TABLE documents DROP COLUMN figure_count")
         conn.execute("ALTER TABLE members DROP COLUMN association")
@@ -417,4 +417,4 @@ def test_an_older_store_is_completed_before_it_is_read(tmp_path):
     assert found and all("summa" in f["label"].casefold() for f in found)
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] >= 1
-        assert conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'ix_budget_figures_label_document'").fetchone()
+        assert conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'ix_budget_figures_label_listing'").fetchone()

@@ -11,8 +11,8 @@ from typing import Optional
 # The store's layout. Kept in a SQLite file's ``PRAGMA user_version`` once its tables, indexes and
 # triggers are complete: a reader that finds an older number has the store completed first. Raise it
 # with every change of the models (tests/test_store.py checks it against the layout's fingerprint).
-SCHEMA_VERSION = 4
-SCHEMA_FINGERPRINT = "50cf2a5fc170"
+SCHEMA_VERSION = 5
+SCHEMA_FINGERPRINT = "fb3e7e9afb9d"
 
 # Waits (seconds) between tries when SQLite still says "database is locked" after its busy timeout.
 LOCKED_RETRY_WAITS = (0.1, 0.5, 1.0, 2.0, 5.0)
@@ -24,6 +24,20 @@ SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA journal_mode=WAL",
 )
+
+
+# The free text searched by words, per table: FTS5 tables on SQLite, GIN indexes on PostgreSQL (same names).
+FTS_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "projects_fts": ("projects", ("name", "owner", "purpose", "target_group")),
+    "goals_fts": ("goals", ("text",)),
+}
+
+
+def pg_words(columns: tuple[str, ...]) -> str:
+    """PostgreSQL's words of the columns, as its full-text index holds them ('simple': every word as
+    written, lower case, no stemming, whatever the language)."""
+    joined = " || ' ' || ".join(f"coalesce({c}, '')" for c in columns)
+    return f"to_tsvector('simple', {joined})"
 
 
 def casefold(value: Optional[str]) -> Optional[str]:

@@ -42,6 +42,8 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.types import TypeDecorator, UserDefinedType
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from extractor.store import FTS_TABLES, pg_words
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
@@ -213,8 +215,8 @@ class BudgetFigure(SpanMixin, Base):
         Index("ix_budget_figures_document_year", "document_id", "year"),
         # the figures of some labels or of a section, in the order they are listed (by document, then as
         # stored): a first page of them is read from the index alone
-        Index("ix_budget_figures_label_document", "label", "document_id"),
-        Index("ix_budget_figures_section_document", "section", "document_id"),
+        Index("ix_budget_figures_label_listing", "label", "document_id", "id"),
+        Index("ix_budget_figures_section_listing", "section", "document_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -332,10 +334,6 @@ class Failure(Base):
 
 # name -> (table, indexed columns). External-content FTS5 tables: the text lives
 # once, in the real table; triggers add and remove index entries.
-FTS_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "projects_fts": ("projects", ("name", "owner", "purpose", "target_group")),
-    "goals_fts": ("goals", ("text",)),
-}
 FTS_TOKENIZER = "unicode61 remove_diacritics 2"
 
 
@@ -357,7 +355,12 @@ def fts_statements(fts: str, table: str, columns: tuple[str, ...]) -> list[str]:
 
 
 def create_fts(conn: Connection) -> bool:
-    """Create the FTS5 tables and their triggers. Returns False where SQLite lacks FTS5."""
+    """Create the FTS5 tables and their triggers (SQLite), or the full-text indexes (PostgreSQL).
+    Returns False where the database has neither."""
+    if conn.dialect.name == "postgresql":
+        for fts, (table, columns) in FTS_TABLES.items():
+            conn.execute(text(f"CREATE INDEX IF NOT EXISTS {fts} ON {table} USING gin ({pg_words(columns)})"))
+        return True
     if conn.dialect.name != "sqlite":
         return False
     options = {row[0] for row in conn.execute(text("PRAGMA compile_options"))}

@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from extractor.store import BUSY_TIMEOUT_MS, SCHEMA_VERSION, casefold, sqlite_path
+from extractor.store import BUSY_TIMEOUT_MS, SCHEMA_VERSION, casefold, pg_words, sqlite_path
 
 # FTS5 query syntax a user may type on purpose; anything else is taken as plain words.
 FTS_SYNTAX = re.compile(r'["*()^:]|\b(AND|OR|NOT|NEAR)\b')
@@ -249,10 +249,12 @@ class Where:
 def one_source(where: Where, all_sources: bool, column: str = "d.duplicate_of") -> None:
     """Each plan once: documents that are another copy of a stored plan (``duplicate_of``) are
     left out unless ``all_sources``."""
-    # Nearly every document is no copy, so "duplicate_of IS NULL" selects nearly all of them: written so
-    # that the database cannot take it for a selective index lookup and read every document through it.
+    # Nearly every document is no copy, so "duplicate_of IS NULL" selects nearly all of them. SQLite,
+    # without statistics, may take it for a selective lookup and read every document through the index:
+    # there it is written so that no index serves it. PostgreSQL knows the share of nulls, and would take
+    # the coalesce for a rare value instead.
     if not all_sources:
-        where.add(f"coalesce({column}, 0) = 0")
+        where.add(f"coalesce({column}, 0) = 0" if where.db.dialect == "sqlite" else f"{column} IS NULL")
 
 
 def named(where: Where, association: str) -> str:
@@ -293,6 +295,10 @@ def has_table(db: Reader, name: str, kind: str = "table") -> bool:
     return False
 
 
+def has_index(db: Reader, name: str) -> bool:
+    return db.dialect == "postgresql" and db.exists("SELECT 1 FROM pg_indexes WHERE indexname = :n", {"n": name})
+
+
 def fts_syntax_ok(db: Reader, fts: str, query: str) -> bool:
     """Does SQLite's FTS5 accept the expression? (It raises on 'AND' alone or an unclosed quote.)"""
     try:
@@ -303,8 +309,17 @@ def fts_syntax_ok(db: Reader, fts: str, query: str) -> bool:
 
 
 def text_match(where: Where, fts: str, id_column: str, columns: tuple[str, ...], text: str) -> None:
-    """FTS5 MATCH where the index exists (SQLite), else a substring match on any column."""
+    """Words: FTS5 MATCH on SQLite, PostgreSQL's full text where its index exists (word prefixes for
+    plain words, web-search syntax for quotes, OR and -), else a substring match on any column."""
     db = where.db
+    if db.dialect == "postgresql" and has_index(db, fts):
+        words = WORD.findall(text)
+        if FTS_SYNTAX.search(text) or not words:
+            where.add(f"{pg_words(columns)} @@ websearch_to_tsquery('simple', {where.param(text)})")
+        else:
+            prefixes = " & ".join(f"{w}:*" for w in words)
+            where.add(f"{pg_words(columns)} @@ to_tsquery('simple', {where.param(prefixes)})")
+        return
     query = fts_query(text)
     indexed = db.dialect == "sqlite" and has_table(db, fts)
     if indexed and query and not fts_syntax_ok(db, fts, query):
@@ -349,7 +364,7 @@ def budget_figures(
     ``all_sources``. ``limit``: the first so many (all when None)."""
     where = Where(reader(db))
     if not all_sources:  # the few copies, by their index
-        where.add("f.document_id NOT IN (SELECT id FROM documents WHERE coalesce(duplicate_of, 0) <> 0)")
+        where.add("f.document_id NOT IN (SELECT id FROM documents WHERE duplicate_of IS NOT NULL)")
     if association:  # matched on the few documents, then their figures found by document (and year)
         where.add(f"f.document_id IN {named(where, association)}")
     if year is not None:
@@ -514,7 +529,7 @@ def associations(db, association: Optional[str] = None, all_sources: bool = Fals
         pairs.add(f"association IN (SELECT DISTINCT association FROM documents "
                   f"WHERE {pairs.contains_sql('association', association)})")
     if not all_sources:
-        pairs.add("document_id NOT IN (SELECT id FROM documents WHERE coalesce(duplicate_of, 0) <> 0)")
+        pairs.add("document_id NOT IN (SELECT id FROM documents WHERE duplicate_of IS NOT NULL)")
     _, members = db.rows(f"SELECT DISTINCT association, name FROM members{pairs.sql()}", pairs.params)
     for name, member in members:
         if name in out:
