@@ -52,6 +52,7 @@ PAGES_READ: Counter = Counter()
 SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
 SPACES = {0x20, 0x09, 0x0A, 0x0D, 0xA0}
 HYPHEN_MARK = 0x02  # PDFium's code for a hyphen it takes to end a line
+LIGATURES_BACK = {letters: ligature for ligature, letters in LIGATURES.items()}  # "fi" -> "ﬁ"
 FORM_DEPTH = 8  # form XObjects nested deeper than this are not searched for fonts
 
 def _c(name: str, argtypes, restype):
@@ -96,11 +97,37 @@ class Unreadable(Exception):
     """PDFium or pdfminer cannot read the file's structure: pdfplumber reads it (and says why not)."""
 
 
-@dataclass(frozen=True)
 class FontInfo:
-    name: str  # pdfminer's font name (the subset tag kept), as pdfplumber reports it
-    descent: float  # below the baseline, a share of the font size (negative)
-    exact: bool  # False: pdfminer sizes this font's characters otherwise (Type 3, vertical)
+    """A font as pdfminer reads it: the name pdfplumber reports, the descent pdfminer sizes its
+    characters with, and the advance of each character by its text."""
+
+    def __init__(self, font):
+        self.font = font
+        self.name = font.fontname if isinstance(font.fontname, str) else _name(font.fontname)
+        self.descent = font.get_descent()  # below the baseline, a share of the font size (negative)
+        self.exact = not isinstance(font, PDFType3Font) and not font.is_vertical()  # sized as here
+        self._widths: Optional[dict[str, float]] = None
+
+    def width(self, text: str) -> Optional[float]:
+        """The advance of the character shown as ``text``, a share of the font size, or None."""
+        if self._widths is None:
+            self._widths = self._read_widths()
+        return self._widths.get(text)
+
+    def _read_widths(self) -> dict[str, float]:
+        codes: dict[str, int] = {}
+        unicode_map = getattr(self.font, "unicode_map", None)
+        for cid, text in (getattr(unicode_map, "cid2unichr", None) or {}).items():
+            codes.setdefault(text, cid)
+        for cid, text in (getattr(self.font, "cid2unicode", None) or {}).items():
+            codes.setdefault(text, cid)
+        out = {}
+        for text, cid in codes.items():
+            try:
+                out[text] = self.font.char_width(cid)
+            except Exception:
+                continue
+        return out
 
 
 @dataclass
@@ -179,11 +206,9 @@ def _resource_fonts(resources, manager: PDFResourceManager, fonts: dict[str, Fon
         return
     for spec in (resolve1(resources.get("Font")) or {}).values():
         objid = spec.objid if isinstance(spec, PDFObjRef) else None
-        font = manager.get_font(objid, resolve1(spec))
-        name = font.fontname if isinstance(font.fontname, str) else _name(font.fontname)
-        info = FontInfo(name, font.get_descent(), not isinstance(font, PDFType3Font) and not font.is_vertical())
-        fonts.setdefault(name, info)
-        fonts.setdefault(SUBSET_TAG.sub("", name), info)
+        info = FontInfo(manager.get_font(objid, resolve1(spec)))
+        fonts.setdefault(info.name, info)
+        fonts.setdefault(SUBSET_TAG.sub("", info.name), info)
     if depth >= FORM_DEPTH:
         return
     for ref in (resolve1(resources.get("XObject")) or {}).values():
@@ -206,14 +231,24 @@ def _name(value) -> str:
 
 # -- characters ------------------------------------------------------------------------------
 def _chars(textpage: int, fonts: dict[str, FontInfo], height: float, order: dict[int, int]):
-    """(text, x0, top, x1, bottom, size, font name, font key, stream order, index) of every
-    character pdfminer would make, or None when one of them cannot be made exactly."""
+    """(text, x0, top, x1, bottom, size, font name, font, stream order, index) of every character
+    pdfminer would make, or None when one of them cannot be made exactly.
+
+    PDFium places the characters of a text object with advances it keeps in whole thousandths
+    of the font size (a width of 633.79 is 633); pdfminer with the font's own widths. Along a
+    text object the difference adds up (half a point over a line set with fractional widths),
+    so each character is moved by the sum of the differences before it in its object (and in
+    the object it continues, one starting on the same baseline exactly where PDFium's advance
+    of the one before ended: a bold lead-in, then the rest of the line), and ends at its origin
+    plus its own advance (PDFium's loose box ends at the glyph's outline where that reaches
+    further)."""
     rect, matrix = pdfium_c.FS_RECTF(), pdfium_c.FS_MATRIX()
     ox, oy = _dbl(), _dbl()
     name_buf = ctypes.create_string_buffer(256)
-    by_object: dict[int, tuple] = {}
+    by_object: dict[int, list] = {}
     by_font: dict[int, Optional[FontInfo]] = {}
-    out = []
+    out: list = []
+    end = (None, 0.0, 0.0, 0.0)  # the last character's baseline, PDFium's end of it, the drift there
     for i in range(_CountChars(textpage)):
         obj = _TextObject(textpage, i)
         if not obj:
@@ -223,8 +258,8 @@ def _chars(textpage: int, fonts: dict[str, FontInfo], height: float, order: dict
             continue  # a space PDFium made up between two text objects
         if code == 0:
             continue
-        info = by_object.get(obj)
-        if info is None:
+        state = by_object.get(obj)
+        if state is None:
             font = _Font(obj)
             known = by_font.get(font, False)
             if known is False:
@@ -238,16 +273,43 @@ def _chars(textpage: int, fonts: dict[str, FontInfo], height: float, order: dict
             a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
             if b or c or a <= 0 or d <= 0:
                 return None  # rotated, skewed or mirrored text: pdfminer's boxes are not upright
-            size = _FontSize(textpage, i) * d
-            info = (known.name, font, size, known.descent * size, order.get(obj, len(order)))
-            by_object[obj] = info
-        name, font, size, descent, rank = info
-        _Origin(textpage, i, ox, oy)
-        _LooseBox(textpage, i, rect)
-        bottom = oy.value + descent
+            font_size = _FontSize(textpage, i)
+            _Origin(textpage, i, ox, oy)
+            base, pdfium_end, _, carried = end
+            drift = carried if base is not None and abs(oy.value - base) < 1e-3 and abs(ox.value - pdfium_end) < 2e-4 else 0.0
+            # font info, size, descent, stream rank, x scale, drift so far, last origin, last char
+            state = [known, font_size * d, known.descent * font_size * d, order.get(obj, len(order)),
+                     font_size * a, drift, None, None]
+            by_object[obj] = state
+        else:
+            _Origin(textpage, i, ox, oy)
+        known, size, descent, rank, scale, drift, last_x, last = state
         text = "-" if code == HYPHEN_MARK else chr(code)
-        out.append((LIGATURES.get(text, text), ox.value, height - bottom - size, rect.right, height - bottom, size, name, font, rank, i))
-    out.sort(key=lambda ch: (ch[8], ch[9]))  # content-stream order, as pdfminer reads it
+        x = ox.value
+        if last is not None and x == last_x:
+            # a piece of a ligature PDFium split into its letters: one character for pdfminer
+            last[0] += text
+            width = known.width(last[0]) or known.width(LIGATURES_BACK.get(last[0], ""))
+            if width is not None:
+                last[3] = last[1] + width * scale
+            continue
+        width = known.width(text)
+        if width is not None:
+            x1 = x + drift + width * scale
+            cut = int(round(width * 1000, 6)) / 1000  # PDFium advances by the width cut to whole thousandths
+            state[5] = drift + (width - cut) * scale
+            end = (oy.value, x + cut * scale, 0.0, state[5])
+        else:
+            _LooseBox(textpage, i, rect)
+            x1 = rect.right + drift
+            end = (None, 0.0, 0.0, 0.0)
+        bottom = oy.value + descent
+        char = [text, x + drift, height - bottom - size, x1, height - bottom, size, known.name, rank, i]
+        state[6], state[7] = x, char
+        out.append(char)
+    out.sort(key=lambda ch: (ch[7], ch[8]))  # content-stream order, as pdfminer reads it
+    for ch in out:
+        ch[0] = LIGATURES.get(ch[0], ch[0])
     return out
 
 
@@ -256,7 +318,7 @@ def group_words(chars, x_tolerance: float, y_tolerance: float) -> list[tuple]:
     over upright characters: runs of one font and size, each clustered into lines by top and
     read left to right, a word ending at a space, a gap, a jump back or a change of line."""
     words = []
-    for _, run in itertools.groupby(chars, key=lambda ch: (ch[6], ch[5])):
+    for _, run in itertools.groupby(chars, key=lambda ch: (ch[6], ch[5])):  # font name, size
         run = list(run)
         cluster, last, k = {}, None, -1
         for top in sorted({ch[2] for ch in run}):
