@@ -249,6 +249,7 @@ def read_pages_pdfplumber(path: Path, data: bytes, settings: Settings) -> list[P
         for page in pdf.pages:  # the page tree and content streams are parsed lazily, here
             pages.append(read_page(page, table_ids, settings))
             page.close()
+            pdfium_text.PAGES_READ["pdfplumber"] += 1
     except Exception as exc:
         raise _pdf_error(path, exc, data) from None
     finally:

@@ -23,14 +23,17 @@ and rebuilds what pdfplumber would have made of them:
   pdfplumber's top-down coordinates, for pdfplumber's own ``TableFinder``.
 
 A page this cannot serve exactly (a rotated page, rotated or vertical text, a Type 3 font, a font
-PDFium and pdfminer do not both know) is left to pdfplumber: :meth:`Layer.page` returns None.
+PDFium and pdfminer do not both know, a font without widths) is left to pdfplumber:
+:meth:`Layer.page` returns None.
 """
 from __future__ import annotations
 
 import ctypes
 import io
 import itertools
+import operator
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from typing import Optional
@@ -46,7 +49,8 @@ from pdfminer.pdftypes import PDFObjRef, PDFStream, resolve1
 from pdfminer.psparser import PSLiteral
 from pdfplumber.utils.text import LIGATURES
 
-# Pages read by each reader since the process started (the benchmark and tests report it).
+# Pages read by each reader since the process started: "pdfium", and "pdfplumber" for a page or a
+# file PDFium cannot serve exactly (the benchmark and the tests report it).
 PAGES_READ: Counter = Counter()
 
 SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
@@ -108,25 +112,30 @@ class FontInfo:
         self.exact = not isinstance(font, PDFType3Font) and not font.is_vertical()  # sized as here
         self._widths: Optional[dict[str, float]] = None
 
-    def width(self, text: str) -> Optional[float]:
-        """The advance of the character shown as ``text``, a share of the font size, or None."""
+    def widths(self) -> dict:
+        """The advance of each character by its text, a share of the font size."""
         if self._widths is None:
             self._widths = self._read_widths()
-        return self._widths.get(text)
+        return self._widths
 
-    def _read_widths(self) -> dict[str, float]:
-        codes: dict[str, int] = {}
-        unicode_map = getattr(self.font, "unicode_map", None)
-        for cid, text in (getattr(unicode_map, "cid2unichr", None) or {}).items():
-            codes.setdefault(text, cid)
-        for cid, text in (getattr(self.font, "cid2unicode", None) or {}).items():
-            codes.setdefault(text, cid)
-        out = {}
-        for text, cid in codes.items():
-            try:
-                out[text] = self.font.char_width(cid)
-            except Exception:
-                continue
+    def _read_widths(self) -> dict:
+        """Text -> advance; where glyphs of different advances show the same text (a ligature's
+        part, a variant), the tuple of them, to be told apart by PDFium's box."""
+        # the text of a code: the ToUnicode map's, else (a font without one) the encoding's
+        by_code = getattr(getattr(self.font, "unicode_map", None), "cid2unichr", None) or getattr(self.font, "cid2unicode", None) or {}
+        codes: dict[str, set[int]] = {}
+        for cid, text in by_code.items():
+            codes.setdefault(text, set()).add(cid)
+        out: dict = {}
+        for text, cids in codes.items():
+            widths = set()
+            for cid in cids:
+                try:
+                    widths.add(self.font.char_width(cid))
+                except Exception:
+                    continue
+            if widths:
+                out[text] = widths.pop() if len(widths) == 1 else tuple(sorted(widths))
         return out
 
 
@@ -188,8 +197,8 @@ class Layer:
 
 # -- fonts as pdfminer reads them ---------------------------------------------------------------
 def page_fonts(data: bytes) -> list[dict[str, FontInfo]]:
-    """For each page, its fonts (those of its form XObjects too) by base name, as pdfminer makes
-    them: the name pdfplumber reports and the descent pdfminer sizes characters with."""
+    """For each page, its fonts (those of its form XObjects too) by name, as pdfminer makes them:
+    the name pdfplumber reports, the descent and the widths pdfminer sizes characters with."""
     doc = PDFDocument(PDFParser(io.BytesIO(data)))
     manager = PDFResourceManager(caching=True)
     out = []
@@ -206,9 +215,13 @@ def _resource_fonts(resources, manager: PDFResourceManager, fonts: dict[str, Fon
         return
     for spec in (resolve1(resources.get("Font")) or {}).values():
         objid = spec.objid if isinstance(spec, PDFObjRef) else None
-        info = FontInfo(manager.get_font(objid, resolve1(spec)))
-        fonts.setdefault(info.name, info)
-        fonts.setdefault(SUBSET_TAG.sub("", info.name), info)
+        spec = resolve1(spec)
+        info = FontInfo(manager.get_font(objid, spec))
+        # PDFium names a font by its BaseFont, pdfminer by its descriptor's FontName: both find it
+        base = _name(spec.get("BaseFont")) if isinstance(spec, dict) and spec.get("BaseFont") is not None else info.name
+        for name in (info.name, base):
+            fonts.setdefault(name, info)
+            fonts.setdefault(SUBSET_TAG.sub("", name), info)
     if depth >= FORM_DEPTH:
         return
     for ref in (resolve1(resources.get("XObject")) or {}).values():
@@ -244,73 +257,92 @@ def _chars(textpage: int, fonts: dict[str, FontInfo], height: float, order: dict
     further)."""
     rect, matrix = pdfium_c.FS_RECTF(), pdfium_c.FS_MATRIX()
     ox, oy = _dbl(), _dbl()
+    pox, poy, prect = ctypes.byref(ox), ctypes.byref(oy), ctypes.byref(rect)
     name_buf = ctypes.create_string_buffer(256)
+    text_object, unicode_of, origin_of, generated = _TextObject, _Unicode, _Origin, _IsGenerated
     by_object: dict[int, list] = {}
     by_font: dict[int, Optional[FontInfo]] = {}
     out: list = []
-    end = (None, 0.0, 0.0, 0.0)  # the last character's baseline, PDFium's end of it, the drift there
+    ordered, last_rank = True, -1
+    # the object being read: its handle, state, and what its characters share
+    current, state = None, None
+    name = widths = None
+    size = descent = scale = drift = 0.0
+    rank = 0
+    last_x = None  # the origin of the object's last character, for ligature pieces
+    # the last character read: its baseline, where PDFium's advance of it ends, the drift there
+    end_y, end_x, end_drift = None, 0.0, 0.0
     for i in range(_CountChars(textpage)):
-        obj = _TextObject(textpage, i)
+        obj = text_object(textpage, i)
         if not obj:
             continue  # a line break PDFium made up
-        code = _Unicode(textpage, i)
-        if code in SPACES and _IsGenerated(textpage, i):
-            continue  # a space PDFium made up between two text objects
-        if code == 0:
-            continue
-        state = by_object.get(obj)
-        if state is None:
-            font = _Font(obj)
-            known = by_font.get(font, False)
-            if known is False:
-                length = _FontName(font, name_buf, len(name_buf))
-                base = name_buf.value.decode("latin-1") if length else ""
-                known = fonts.get(base) or fonts.get(SUBSET_TAG.sub("", base))
-                by_font[font] = known
-            if known is None or not known.exact:
-                return None
-            _CharMatrix(textpage, i, matrix)
-            a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
-            if b or c or a <= 0 or d <= 0:
-                return None  # rotated, skewed or mirrored text: pdfminer's boxes are not upright
-            font_size = _FontSize(textpage, i)
-            _Origin(textpage, i, ox, oy)
-            base, pdfium_end, _, carried = end
-            drift = carried if base is not None and abs(oy.value - base) < 1e-3 and abs(ox.value - pdfium_end) < 2e-4 else 0.0
-            # font info, size, descent, stream rank, x scale, drift so far, last origin, last char
-            state = [known, font_size * d, known.descent * font_size * d, order.get(obj, len(order)),
-                     font_size * a, drift, None, None]
-            by_object[obj] = state
-        else:
-            _Origin(textpage, i, ox, oy)
-        known, size, descent, rank, scale, drift, last_x, last = state
-        text = "-" if code == HYPHEN_MARK else chr(code)
-        x = ox.value
-        if last is not None and x == last_x:
+        code = unicode_of(textpage, i)
+        if not code or (code in SPACES and generated(textpage, i)):
+            continue  # a space PDFium made up between two text objects, or a character without one
+        origin_of(textpage, i, pox, poy)
+        x, y = ox.value, oy.value
+        if obj != current:
+            if state is not None:
+                state[5], state[6] = drift, last_x
+            state = by_object.get(obj)
+            if state is None:
+                font = _Font(obj)
+                known = by_font.get(font, False)
+                if known is False:
+                    length = _FontName(font, name_buf, len(name_buf))
+                    base = name_buf.value.decode("latin-1") if length else ""
+                    known = fonts.get(base) or fonts.get(SUBSET_TAG.sub("", base))
+                    by_font[font] = known
+                if known is None or not known.exact:
+                    return None
+                _CharMatrix(textpage, i, matrix)
+                a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
+                if b or c or a <= 0 or d <= 0:
+                    return None  # rotated, skewed or mirrored text: pdfminer's boxes are not upright
+                font_size = _FontSize(textpage, i)
+                carried = end_drift if end_y is not None and abs(y - end_y) < 1e-3 and abs(x - end_x) < 2e-4 else 0.0
+                state = [known, font_size * d, known.descent * font_size * d, order.get(obj, len(order)),
+                         font_size * a, carried, None]
+                by_object[obj] = state
+            current = obj
+            known, size, descent, rank, scale, drift, last_x = state
+            name, widths = known.name, known.widths()
+            if rank < last_rank:
+                ordered = False
+            last_rank = rank
+        text = chr(code) if code != HYPHEN_MARK else "-"
+        if x == last_x and out and out[-1][8] == i - 1:
             # a piece of a ligature PDFium split into its letters: one character for pdfminer
-            last[0] += text
-            width = known.width(last[0]) or known.width(LIGATURES_BACK.get(last[0], ""))
-            if width is not None:
-                last[3] = last[1] + width * scale
+            prev = out[-1]
+            joined = prev[0] + text
+            width = widths.get(joined) or widths.get(LIGATURES_BACK.get(joined, ""))
+            if type(width) is tuple:
+                width = max(width)
+            out[-1] = (joined, prev[1], prev[2], prev[1] + width * scale if width is not None else prev[3], *prev[4:8], i)
             continue
-        width = known.width(text)
+        x0 = x + drift
+        width = widths.get(text)
+        if type(width) is tuple:  # glyphs of different advances show this text: PDFium's box tells
+            _LooseBox(textpage, i, prect)
+            width = min(width, key=lambda w: abs(x + w * scale - rect.right))
         if width is not None:
-            x1 = x + drift + width * scale
+            x1 = x0 + width * scale
             cut = int(round(width * 1000, 6)) / 1000  # PDFium advances by the width cut to whole thousandths
-            state[5] = drift + (width - cut) * scale
-            end = (oy.value, x + cut * scale, 0.0, state[5])
+            end_y, end_x = y, x + cut * scale
+            drift += (width - cut) * scale
+            end_drift = drift
         else:
-            _LooseBox(textpage, i, rect)
+            _LooseBox(textpage, i, prect)
             x1 = rect.right + drift
-            end = (None, 0.0, 0.0, 0.0)
-        bottom = oy.value + descent
-        char = [text, x + drift, height - bottom - size, x1, height - bottom, size, known.name, rank, i]
-        state[6], state[7] = x, char
-        out.append(char)
-    out.sort(key=lambda ch: (ch[7], ch[8]))  # content-stream order, as pdfminer reads it
-    for ch in out:
-        ch[0] = LIGATURES.get(ch[0], ch[0])
-    return out
+            end_y = None
+        bottom = y + descent
+        out.append((text, x0, height - bottom - size, x1, height - bottom, size, name, rank, i))
+        last_x = x
+    if any(ch[3] == ch[1] and unicodedata.category(ch[0][0])[0] not in "ZMC" for ch in out):
+        return None  # a letter without an advance (a font without widths): pdfminer stacks, PDFium spreads
+    if not ordered:
+        out.sort(key=lambda ch: (ch[7], ch[8]))  # content-stream order, as pdfminer reads it
+    return [(LIGATURES.get(ch[0], ch[0]), *ch[1:]) if ch[0] in LIGATURES or len(ch[0]) > 1 else ch for ch in out]
 
 
 def group_words(chars, x_tolerance: float, y_tolerance: float) -> list[tuple]:
@@ -318,34 +350,52 @@ def group_words(chars, x_tolerance: float, y_tolerance: float) -> list[tuple]:
     over upright characters: runs of one font and size, each clustered into lines by top and
     read left to right, a word ending at a space, a gap, a jump back or a change of line."""
     words = []
-    for _, run in itertools.groupby(chars, key=lambda ch: (ch[6], ch[5])):  # font name, size
+    for _, run in itertools.groupby(chars, key=_FONT_AND_SIZE):
         run = list(run)
-        cluster, last, k = {}, None, -1
-        for top in sorted({ch[2] for ch in run}):
-            if last is None or top > last + y_tolerance:
-                k += 1
-            cluster[top], last = k, top
-        lines: dict[int, list] = {}
-        for ch in run:
-            lines.setdefault(cluster[ch[2]], []).append(ch)
-        for k in sorted(lines):
+        tops = sorted({ch[2] for ch in run})
+        if len(tops) == 1:
+            lines = [run]
+        else:
+            cluster, last, k = {}, tops[0], 0
+            for top in tops:
+                if top > last + y_tolerance:
+                    k += 1
+                cluster[top], last = k, top
+            grouped: list[list] = [[] for _ in range(k + 1)]
+            for ch in run:
+                grouped[cluster[ch[2]]].append(ch)
+            lines = grouped
+        for line in lines:
+            line.sort(key=_X0)
             word: list = []
-            for ch in sorted(lines[k], key=lambda ch: ch[1]):
+            prev = None
+            for ch in line:
                 if ch[0].isspace():
                     if word:
                         words.append(word)
-                    word = []
-                    continue
-                if word:
-                    prev = word[-1]
-                    if ch[1] < prev[1] or ch[1] > prev[3] + x_tolerance or abs(ch[2] - prev[2]) > y_tolerance:
-                        words.append(word)
                         word = []
+                    prev = None
+                    continue
+                if prev is not None and (ch[1] < prev[1] or ch[1] > prev[3] + x_tolerance or abs(ch[2] - prev[2]) > y_tolerance):
+                    words.append(word)
+                    word = []
                 word.append(ch)
+                prev = ch
             if word:
                 words.append(word)
-    return [("".join(ch[0] for ch in w), min(ch[1] for ch in w), min(ch[2] for ch in w),
-             max(ch[3] for ch in w), max(ch[4] for ch in w), w[0][5], w[0][6]) for w in words]
+    out = []
+    for w in words:
+        first = w[0]
+        if len(w) == 1:
+            out.append((first[0], first[1], first[2], first[3], first[4], first[5], first[6]))
+        else:
+            out.append(("".join([ch[0] for ch in w]), min([ch[1] for ch in w]), min([ch[2] for ch in w]),
+                        max([ch[3] for ch in w]), max([ch[4] for ch in w]), first[5], first[6]))
+    return out
+
+
+_FONT_AND_SIZE = operator.itemgetter(6, 5)
+_X0 = operator.itemgetter(1)
 
 
 # -- path objects ----------------------------------------------------------------------------
