@@ -336,10 +336,11 @@ def page_items(number: int, height: float, words: list[PWord], found_tables, tab
     taken: set[int] = set()
     for table in tables:
         table_id = next(table_ids)
+        near = [i for i, w in enumerate(words) if _centre_in(w, table.bbox)]  # a cell's words are the table's
         for row in table.rows:
             cells = []
             for bbox in row.cells:
-                inside = [] if bbox is None else [i for i, w in enumerate(words) if i not in taken and _centre_in(w, bbox)]
+                inside = [] if bbox is None else [i for i in near if i not in taken and _centre_in(words[i], bbox)]
                 taken.update(inside)
                 cells.append(group_lines([words[i] for i in inside], settings))
             if any(cells):

@@ -119,8 +119,9 @@ class FontInfo:
         return self._widths
 
     def _read_widths(self) -> dict:
-        """Text -> advance; where glyphs of different advances show the same text (a ligature's
-        part, a variant), the tuple of them, to be told apart by PDFium's box."""
+        """Text -> (advance, what PDFium's advance falls short of it); where glyphs of different
+        advances show the same text (a ligature's part, a variant), a list of those, to be told
+        apart by PDFium's box. PDFium keeps advances in whole thousandths of the font size."""
         # the text of a code: the ToUnicode map's, else (a font without one) the encoding's
         by_code = getattr(getattr(self.font, "unicode_map", None), "cid2unichr", None) or getattr(self.font, "cid2unicode", None) or {}
         codes: dict[str, set[int]] = {}
@@ -134,8 +135,9 @@ class FontInfo:
                     widths.add(self.font.char_width(cid))
                 except Exception:
                     continue
-            if widths:
-                out[text] = widths.pop() if len(widths) == 1 else tuple(sorted(widths))
+            pairs = sorted((w, w - int(round(w * 1000, 6)) / 1000) for w in widths)
+            if pairs:
+                out[text] = pairs[0] if len(pairs) == 1 else pairs
         return out
 
 
@@ -315,21 +317,21 @@ def _chars(textpage: int, fonts: dict[str, FontInfo], height: float, order: dict
             # a piece of a ligature PDFium split into its letters: one character for pdfminer
             prev = out[-1]
             joined = prev[0] + text
-            width = widths.get(joined) or widths.get(LIGATURES_BACK.get(joined, ""))
-            if type(width) is tuple:
-                width = max(width)
-            out[-1] = (joined, prev[1], prev[2], prev[1] + width * scale if width is not None else prev[3], *prev[4:8], i)
+            entry = widths.get(joined) or widths.get(LIGATURES_BACK.get(joined, ""))
+            if type(entry) is list:
+                entry = entry[-1]
+            out[-1] = (joined, prev[1], prev[2], prev[1] + entry[0] * scale if entry is not None else prev[3], *prev[4:8], i)
             continue
         x0 = x + drift
-        width = widths.get(text)
-        if type(width) is tuple:  # glyphs of different advances show this text: PDFium's box tells
+        entry = widths.get(text)
+        if type(entry) is list:  # glyphs of different advances show this text: PDFium's box tells
             _LooseBox(textpage, i, prect)
-            width = min(width, key=lambda w: abs(x + w * scale - rect.right))
-        if width is not None:
+            entry = min(entry, key=lambda e: abs(x + e[0] * scale - rect.right))
+        if entry is not None:
+            width, short = entry
             x1 = x0 + width * scale
-            cut = int(round(width * 1000, 6)) / 1000  # PDFium advances by the width cut to whole thousandths
-            end_y, end_x = y, x + cut * scale
-            drift += (width - cut) * scale
+            end_y, end_x = y, x + (width - short) * scale
+            drift += short * scale
             end_drift = drift
         else:
             _LooseBox(textpage, i, prect)
