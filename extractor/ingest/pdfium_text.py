@@ -57,7 +57,8 @@ SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
 SPACES = {0x20, 0x09, 0x0A, 0x0D, 0xA0}
 HYPHEN_MARK = 0x02  # PDFium's code for a hyphen it takes to end a line
 LIGATURES_BACK = {letters: ligature for ligature, letters in LIGATURES.items()}  # "fi" -> "ﬁ"
-FORM_DEPTH = 8  # form XObjects nested deeper than this are not searched for fonts
+FORM_DEPTH = 8  # form XObjects nested deeper than this are not read (fonts, text order, rules)
+
 
 def _c(name: str, argtypes, restype):
     """The C function ``name`` with its handles as plain integers (hashable, cheap to pass): a
@@ -110,7 +111,7 @@ class FontInfo:
         self.name = font.fontname if isinstance(font.fontname, str) else _name(font.fontname)
         self.descent = font.get_descent()  # below the baseline, a share of the font size (negative)
         self.exact = not isinstance(font, PDFType3Font) and not font.is_vertical()  # sized as here
-        self._widths: Optional[dict[str, float]] = None
+        self._widths: Optional[dict] = None
 
     def widths(self) -> dict:
         """The advance of each character by its text, a share of the font size."""
