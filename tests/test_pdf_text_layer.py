@@ -77,7 +77,7 @@ def test_the_corpus_covers_every_producer():
 # -- PDFs the tests make -------------------------------------------------------------------------
 def ruled_table_in_a_form(c, n):
     """A ruled table drawn inside a form XObject (its own coordinates), text beside it."""
-    c.beginForm("table")
+    c.beginForm(f"table{n}")
     c.setFont("Helvetica", 10)
     for i in range(5):
         c.line(72, 700 - 20 * i, 400, 700 - 20 * i)
@@ -89,7 +89,7 @@ def ruled_table_in_a_form(c, n):
     c.endForm()
     c.saveState()
     c.translate(20, -40)
-    c.doForm("table")
+    c.doForm(f"table{n}")
     c.restoreState()
     c.drawString(72, 540, "Budget 2024 för Samordningsförbundet")
 
@@ -166,6 +166,22 @@ def test_made_pdf_reads_the_same_through_both_layers(name):
         assert fast.text == slow.text
     else:
         assert served["pdfplumber"] == 0 and served["pdfium"] >= 1
+
+
+def test_a_page_left_to_pdfplumber_takes_its_place_among_the_others():
+    """Page 2 of 3 has rotated text: pdfplumber reads it, PDFium the others, in page order."""
+    def draw(c, n):
+        c.drawString(72, 470, f"Sida {n + 1}: verksamheten följs upp varje kvartal")
+        ruled_table_in_a_form(c, n)
+        if n == 1:
+            rotated_text(c, n)
+
+    data = reportlab_pdf(draw, pages=3)
+    fast, slow, served = read_both("three.pdf", data)
+    assert served == {"pdfium": 2, "pdfplumber": 1}
+    assert_same_document(fast, slow)
+    assert [fast.text.count(f"Sida {n}:") for n in (1, 2, 3)] == [1, 1, 1]
+    assert fast.text.count("Kostnader\t-800") == 3  # each page's ruled table, rows as tab-separated lines
 
 
 def test_rules_are_pdfplumbers_edges():
