@@ -5,17 +5,20 @@
 Over the corpus PDFs of every producer (corpus/pdf: reportlab; corpus/more/pdf: LibreOffice,
 Chromium, Word), in one process, alternately, ``--repeat`` times (median):
 
-* ``pipeline.run``: the whole walk (ingest, layout, parsing, audit) to a PlanDocument;
-* pdfplumber ``extract_words`` on every page, with the ingest's tolerances (finsam's reader);
-* pdfminer ``extract_pages`` with its default layout analysis (LAParams), the text layer under both;
+* ``pipeline.run`` with each text layer (``Settings.text_layer``): the whole walk (ingest,
+  layout, parsing, audit) to a PlanDocument, reading the characters and rules through PDFium
+  (the default) and through pdfplumber (pdfminer's interpreter);
+* pdfplumber ``extract_words`` on every page, with the ingest's tolerances (the old reader, bare);
+* PDFium's bare text: pypdfium2's text page of every page and its text (no boxes, no words);
+* pdfminer ``extract_pages`` with its default layout analysis (LAParams), pdfplumber's text layer;
 * camelot's stream flavour (``camelot.read_pdf(flavor="stream", pages="all")``), the peer a user could
   pick for unruled tables, when installed (``pip install -e '.[bench]'``). camelot reads only the
   first page unless told ``pages="all"``; that figure is printed too, for what a bare call measures.
 
-Targets: pipeline.run at least camelot stream's pages/s, and at most 1.3x the time of
+Targets: pipeline.run (PDFium) at least camelot stream's pages/s, and at most 1.3x the time of
 bare ``extract_words``. Then, unless ``--no-profile``, one profiled pass of ``pipeline.run``
-shows where its time goes (pdfminer's content-stream interpreter, pdfplumber's objects, word
-grouping, table finding, the rest of the ingest, the later stages).
+shows where its time goes (PDFium's characters, words, rules and tables, pdfminer's fonts, the
+rest of the ingest, the later stages), and how many pages each reader served.
 """
 from __future__ import annotations
 
@@ -27,15 +30,19 @@ import statistics
 import sys
 import time
 import warnings
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import pdfplumber  # noqa: E402
+import pypdfium2  # noqa: E402
 from pdfminer.high_level import extract_pages  # noqa: E402
 
 import pipeline  # noqa: E402
+from extractor.ingest import pdf as pdf_ingest, pdfium_text  # noqa: E402
 from extractor.ingest.pdf import SETTINGS  # noqa: E402
 
 RATIO_GOAL = 1.3  # pipeline.run / bare extract_words, time
@@ -60,11 +67,43 @@ def bare_pdfminer(paths: list[Path]) -> int:
     return sum(1 for path in paths for _ in extract_pages(path))
 
 
-def whole_pipeline(paths: list[Path]) -> int:
-    return sum(pipeline.run(path).source.pages or 0 for path in paths)
+def bare_pdfium(paths: list[Path]) -> int:
+    pages = 0
+    for path in paths:
+        doc = pypdfium2.PdfDocument(path.read_bytes())
+        try:
+            for page in doc:
+                textpage = page.get_textpage()
+                textpage.get_text_range()
+                textpage.close()
+                page.close()
+                pages += 1
+        finally:
+            doc.close()
+    return pages
 
 
-def camelot_reader(pages: str):
+@contextmanager
+def text_layer(name: str):
+    """pipeline.run reading PDFs through ``name`` ("pdfium" or "pdfplumber")."""
+    saved = pdf_ingest.SETTINGS
+    pdf_ingest.SETTINGS = replace(saved, text_layer=name)
+    try:
+        yield
+    finally:
+        pdf_ingest.SETTINGS = saved
+
+
+def whole_pipeline(paths: list[Path], layer: str = "pdfium") -> int:
+    with text_layer(layer):
+        return sum(pipeline.run(path).source.pages or 0 for path in paths)
+
+
+def pipeline_pdfplumber(paths: list[Path]) -> int:
+    return whole_pipeline(paths, "pdfplumber")
+
+
+def camelot_reader(pages: str, counts: dict[Path, int]):
     try:
         import camelot
     except ImportError:
@@ -76,31 +115,35 @@ def camelot_reader(pages: str):
             warnings.simplefilter("ignore")  # "no tables found on page N"
             for path in paths:
                 camelot.read_pdf(str(path), flavor="stream", pages=pages)
-                n += 1 if pages == "1" else len(pdfplumber.open(path).pages)
+                n += 1 if pages == "1" else counts[path]
         return n
 
     return read
 
 
-def page_count(paths: list[Path]) -> int:
-    total = 0
+def page_counts(paths: list[Path]) -> dict[Path, int]:
+    counts = {}
     for path in paths:
         with pdfplumber.open(path) as pdf:
-            total += len(pdf.pages)
-    return total
+            counts[path] = len(pdf.pages)
+    return counts
 
 
 PROFILE_PARTS = [  # (what, function in the profile whose cumulative time it is)
-    ("pdfminer: content streams interpreted", "pdfinterp.py", "process_page"),
-    ("pdfplumber: chars and rules made into objects", "page.py", "iter_layout_objects"),
-    ("pdfplumber: chars grouped into words", "text.py", "extract_words"),
-    ("pdfplumber: ruled tables found", "page.py", "find_tables"),
+    ("documents opened: PDFium, and pdfminer's fonts", "pdfium_text.py", "__init__"),
+    ("  of which pdfminer's fonts (no content read)", "pdfium_text.py", "page_fonts"),
+    ("PDFium: characters, pdfminer's boxes", "pdfium_text.py", "_chars"),
+    ("words grouped as extract_words does", "pdfium_text.py", "group_words"),
+    ("PDFium: path objects made rules", "pdfium_text.py", "_objects"),
+    ("pdfplumber: ruled tables found (TableFinder)", "table.py", "__init__"),
+    ("pdfplumber: pages PDFium could not serve", "pdf.py", "read_page"),
     ("ingest: the whole PDF reader", "pdf.py", "ingest"),
     ("pipeline.run", "pipeline.py", "run"),
 ]
 
 
 def profile(paths: list[Path]) -> None:
+    pdfium_text.PAGES_READ.clear()
     profiler = cProfile.Profile()
     profiler.enable()
     whole_pipeline(paths)
@@ -118,6 +161,9 @@ def profile(paths: list[Path]) -> None:
     reader = cumulative.get(("pdf.py", "ingest"), 0.0)
     print(f"    {'after the reader: layout, parsing, audit':48s} {total - reader:7.2f} s  "
           f"{100 * (total - reader) / total:5.1f} %")
+    read = pdfium_text.PAGES_READ
+    print(f"  pages read through PDFium: {read['pdfium']}, through pdfplumber (pages PDFium cannot serve "
+          f"exactly): {read['pdfplumber']}")
 
 
 def main() -> None:
@@ -128,13 +174,16 @@ def main() -> None:
     args = ap.parse_args()
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
     paths = args.pdfs or corpus_pdfs()
-    pages = page_count(paths)
+    counts = page_counts(paths)
+    pages = sum(counts.values())
     contenders = {
         "pipeline.run": whole_pipeline,
+        "pipeline.run (pdfplumber layer)": pipeline_pdfplumber,
         "pdfplumber extract_words": bare_pdfplumber,
+        "PDFium bare text": bare_pdfium,
         "pdfminer extract_pages": bare_pdfminer,
     }
-    camelot_all, camelot_first = camelot_reader("all"), camelot_reader("1")
+    camelot_all, camelot_first = camelot_reader("all", counts), camelot_reader("1", counts)
     if camelot_all is not None:
         contenders["camelot stream (all pages)"] = camelot_all
     for fn in contenders.values():  # warm up: imports, lexicons, models loaded once
@@ -148,16 +197,18 @@ def main() -> None:
     print(f"{len(paths)} PDFs ({pages} pages; reportlab, LibreOffice, Chromium, Word), median of {args.repeat} runs")
     medians = {name: statistics.median(ts) for name, ts in times.items()}
     for name, seconds in medians.items():
-        print(f"  {name:30s} {seconds:7.2f} s  {pages / seconds:7.1f} pages/s")
+        print(f"  {name:32s} {seconds:7.2f} s  {pages / seconds:7.1f} pages/s")
     if camelot_first is not None:
         t0 = time.perf_counter()
         n = camelot_first(paths)
         seconds = time.perf_counter() - t0
-        print(f"  {'camelot stream (first page)':30s} {seconds:7.2f} s  {n / seconds:7.1f} pages/s  "
+        print(f"  {'camelot stream (first page)':32s} {seconds:7.2f} s  {n / seconds:7.1f} pages/s  "
               f"(camelot's default pages='1': {n} of the {pages} pages)")
     ratio = medians["pipeline.run"] / medians["pdfplumber extract_words"]
     print(f"  pipeline.run / extract_words: {ratio:.2f}x time (target <= {RATIO_GOAL}x: "
           f"{'met' if ratio <= RATIO_GOAL else 'NOT met'})")
+    old = medians["pipeline.run (pdfplumber layer)"] / medians["pipeline.run"]
+    print(f"  pipeline.run, PDFium layer vs pdfplumber layer: {old:.2f}x faster")
     if camelot_all is not None:
         ours, theirs = pages / medians["pipeline.run"], pages / medians["camelot stream (all pages)"]
         print(f"  pipeline.run vs camelot stream: {ours:.1f} vs {theirs:.1f} pages/s = {ours / theirs:.2f}x "

@@ -35,11 +35,13 @@ from typing import Optional, Union
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfplumber.table import TableFinder, TableSettings
 from pdfplumber.utils.exceptions import PdfminerException
 
 from extractor.document import Document, Mark, Word
 from extractor.vocab import LIST_ITEM, MINUS, UNITS
 from extractor.errors import EncryptedPdf, NeedsOCR, PdfError
+from extractor.ingest import pdfium_text
 from extractor.ingest.text import PAGE_NUMBER
 from schemas import Source
 
@@ -59,6 +61,10 @@ class Settings:
     header_share: float = 0.5  # a header repeats on at least this share of the pages
     header_y_slack: float = 6.0
     table_break: float = 3.0  # x size: a wider gap between two lines ends a table
+    # Who reads the characters and rules: "pdfium" (PDFium, pdfplumber only for a page or file it
+    # cannot serve exactly) or "pdfplumber" (pdfminer's interpreter throughout). Both give the
+    # same words and tables (tests/test_pdf_text_layer.py); PDFium is several times faster.
+    text_layer: str = "pdfium"
 
 
 SETTINGS = Settings()
@@ -147,13 +153,14 @@ class Page:
 
 
 # -- reading ---------------------------------------------------------------------------------
-def read(path: Path, data: bytes, settings: Settings = SETTINGS) -> list[Page]:
+def read(path: Path, data: bytes, settings: Optional[Settings] = None) -> list[Page]:
     """Words and ruled tables of every page. Raises PdfError and its subclasses.
 
     A file pdfminer cannot read (a damaged cross-reference table, a broken page tree) is
     read again as PDFium repairs it; if that fails too, the first error stands. Each page
     is closed once read, so memory does not grow with the page count. The libraries'
     warnings about damaged files are quiet: a file that cannot be read gets one error."""
+    settings = settings or SETTINGS
     if b"%PDF-" not in data[:1024]:
         raise PdfError(path, "not a PDF (no %PDF header), though its name says so")
     with quiet_libraries():
@@ -175,6 +182,63 @@ def read(path: Path, data: bytes, settings: Settings = SETTINGS) -> list[Page]:
 
 
 def read_pages(path: Path, data: bytes, settings: Settings) -> list[Page]:
+    if settings.text_layer == "pdfium":
+        pages = read_pages_pdfium(data, settings)
+        if pages is not None:
+            return pages
+    elif settings.text_layer != "pdfplumber":
+        raise ValueError(f"unknown text layer {settings.text_layer!r}: 'pdfium' or 'pdfplumber'")
+    return read_pages_pdfplumber(path, data, settings)
+
+
+def read_pages_pdfium(data: bytes, settings: Settings) -> Optional[list[Page]]:
+    """Every page through PDFium (a page it cannot serve exactly through pdfplumber), or None
+    when the file is for pdfplumber alone: one PDFium or pdfminer cannot open or walk, or one
+    without a word on any page (a scan, or content only pdfminer's reading would fail on), so
+    that such a file gets the answer, and the error, it always got."""
+    try:
+        layer = pdfium_text.Layer(data)
+    except pdfium_text.Unreadable:
+        return None
+    pages: list[Page] = []
+    table_ids = iter(range(10**9))
+    plumber = None
+    try:
+        for index in range(len(layer)):
+            got = layer.page(index, settings.x_tolerance, settings.y_tolerance)
+            if got is None:
+                if plumber is None:
+                    plumber = pdfplumber.open(io.BytesIO(data))
+                page = plumber.pages[index]
+                pages.append(read_page(page, table_ids, settings))
+                page.close()
+                pdfium_text.PAGES_READ["pdfplumber"] += 1
+                continue
+            pdfium_text.PAGES_READ["pdfium"] += 1
+            words = [PWord(text, x0, top, x1, bottom, index + 1, round(size, 1), *_style(font))
+                     for text, x0, top, x1, bottom, size, font in got.words]
+            tables = TableFinder(_Rules(got.edges, got.bbox), TableSettings.resolve(None)).tables if got.edges else []
+            pages.append(page_items(index + 1, got.height, words, tables, table_ids, settings))
+    except Exception:
+        return None
+    finally:
+        layer.close()
+        if plumber is not None:
+            _close(plumber)
+    if not pages or not any(p.items for p in pages):
+        return None
+    return pages
+
+
+@dataclass
+class _Rules:
+    """What pdfplumber's table finder reads of a page with its default ("lines") strategy."""
+
+    edges: list[dict]
+    bbox: tuple[float, float, float, float]
+
+
+def read_pages_pdfplumber(path: Path, data: bytes, settings: Settings) -> list[Page]:
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
     except Exception as exc:  # PdfminerException wrapping what pdfminer raised, or others on damaged files
@@ -185,6 +249,7 @@ def read_pages(path: Path, data: bytes, settings: Settings) -> list[Page]:
         for page in pdf.pages:  # the page tree and content streams are parsed lazily, here
             pages.append(read_page(page, table_ids, settings))
             page.close()
+            pdfium_text.PAGES_READ["pdfplumber"] += 1
     except Exception as exc:
         raise _pdf_error(path, exc, data) from None
     finally:
@@ -250,21 +315,32 @@ def read_page(page, table_ids, settings: Settings) -> Page:
         x_tolerance=settings.x_tolerance, y_tolerance=settings.y_tolerance, keep_blank_chars=False,
         extra_attrs=["fontname", "size"],
     )
-    words = [
-        PWord(w["text"], w["x0"], w["top"], w["x1"], w["bottom"], number, round(w["size"], 1),
-              "bold" in w["fontname"].lower(), any(k in w["fontname"].lower() for k in ("italic", "oblique")))
-        for w in raw
-    ]
-    out = Page(number, float(page.height))
+    words = [PWord(w["text"], w["x0"], w["top"], w["x1"], w["bottom"], number, round(w["size"], 1), *_style(w["fontname"]))
+             for w in raw]
+    tables = page.find_tables() if (page.lines or page.rects) else []
+    return page_items(number, float(page.height), words, tables, table_ids, settings)
+
+
+def _style(fontname: str) -> tuple[bool, bool]:
+    """(bold, italic) as the font's name says."""
+    name = fontname.lower()
+    return "bold" in name, any(k in name for k in ("italic", "oblique"))
+
+
+def page_items(number: int, height: float, words: list[PWord], found_tables, table_ids, settings: Settings) -> Page:
+    """A page's words and the ruled tables pdfplumber's table finder found: the rows of each
+    table (the words whose centre lies in a cell), then the other words in lines, top down."""
+    out = Page(number, height)
     # a ruled table of one row is a boxed or shaded header over an unruled body: words read it
-    tables = [t for t in (page.find_tables() if (page.lines or page.rects) else []) if len(t.rows) >= 2]
+    tables = [t for t in found_tables if len(t.rows) >= 2]
     taken: set[int] = set()
     for table in tables:
         table_id = next(table_ids)
+        near = [i for i, w in enumerate(words) if _centre_in(w, table.bbox)]  # a cell's words are the table's
         for row in table.rows:
             cells = []
             for bbox in row.cells:
-                inside = [] if bbox is None else [i for i, w in enumerate(words) if i not in taken and _centre_in(w, bbox)]
+                inside = [] if bbox is None else [i for i in near if i not in taken and _centre_in(words[i], bbox)]
                 taken.update(inside)
                 cells.append(group_lines([words[i] for i in inside], settings))
             if any(cells):
@@ -1219,7 +1295,8 @@ def _body_size(lines) -> float:
     return sizes.most_common(1)[0][0] if sizes else 10.0
 
 
-def ingest(path: Path, data: bytes, settings: Settings = SETTINGS) -> Document:
+def ingest(path: Path, data: bytes, settings: Optional[Settings] = None) -> Document:
+    settings = settings or SETTINGS
     pages = read(path, data, settings)
     drop_running_lines(pages, settings)
     split_columns(pages)
