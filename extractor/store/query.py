@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from extractor.store import BUSY_TIMEOUT_MS, SCHEMA_VERSION, casefold, pg_words, sqlite_path
+from extractor.store import BUSY_TIMEOUT_MS, FTS_TABLES, SCHEMA_VERSION, casefold, pg_words, sqlite_path
 
 # FTS5 query syntax a user may type on purpose; anything else is taken as plain words.
 FTS_SYNTAX = re.compile(r'["*()^:]|\b(AND|OR|NOT|NEAR)\b')
@@ -315,10 +315,13 @@ def text_match(where: Where, fts: str, id_column: str, columns: tuple[str, ...],
     if db.dialect == "postgresql" and has_index(db, fts):
         words = WORD.findall(text)
         if FTS_SYNTAX.search(text) or not words:
-            where.add(f"{pg_words(columns)} @@ websearch_to_tsquery('simple', {where.param(text)})")
+            tsquery = f"websearch_to_tsquery('simple', {where.param(text)})"
         else:
-            prefixes = " & ".join(f"{w}:*" for w in words)
-            where.add(f"{pg_words(columns)} @@ to_tsquery('simple', {where.param(prefixes)})")
+            tsquery = f"to_tsquery('simple', {where.param(' & '.join(f'{w}:*' for w in words))})"
+        # the hits found once, through the index, as an array each row is tested against: joined to the
+        # documents instead, the planner may compute the words of every row of the plans it walks
+        table, indexed = FTS_TABLES[fts]
+        where.add(f"{id_column} = ANY(ARRAY(SELECT id FROM {table} WHERE {pg_words(indexed)} @@ {tsquery}))")
         return
     query = fts_query(text)
     indexed = db.dialect == "sqlite" and has_table(db, fts)
@@ -505,20 +508,22 @@ def associations(db, association: Optional[str] = None, all_sources: bool = Fals
     where = Where(db)
     if association:
         where.contains("association", association)
-    # the counts each document keeps; a store completed from an older version has them filled
-    _, docs = db.rows(f"SELECT id, association, plan_year, duplicate_of, project_count, figure_count "
-                      f"FROM documents{where.sql()} ORDER BY association, plan_year, id", where.params)
+    # the documents counted by association, plan year and whether they are copies, from the listing index
+    # (the counts each document keeps; a store completed from an older version has them filled)
+    _, groups = db.rows("SELECT association, plan_year, duplicate_of IS NOT NULL AS copy, count(*), "
+                        f"sum(project_count), sum(figure_count) FROM documents{where.sql()} "
+                        "GROUP BY association, plan_year, duplicate_of IS NOT NULL "
+                        "ORDER BY association, plan_year", where.params)
     out: dict[Optional[str], dict] = {}
-    for doc_id, name, plan_year, duplicate_of, projects_n, figures_n in docs:
+    for name, plan_year, copy, files, projects_n, figures_n in groups:
         entry = out.setdefault(
             name, {"association": name, "plans": 0, "files": 0, "years": [], "members": set(), "projects": 0,
                    "figures": 0})
-        entry["files"] += 1
-        if duplicate_of is not None:
-            if not all_sources:
-                continue
-        else:
-            entry["plans"] += 1
+        entry["files"] += files
+        if copy and not all_sources:
+            continue
+        if not copy:
+            entry["plans"] += files
         if plan_year is not None and plan_year not in entry["years"]:
             entry["years"].append(plan_year)
         entry["projects"] += projects_n or 0
