@@ -106,10 +106,6 @@ def canonical_name(place: str) -> str:
     return CANONICAL.format(place=place)
 
 
-def _sentence_spans(text: str, start: int) -> list[tuple[int, int]]:
-    return [(start + s.start, start + s.end) for s in nlp.sentences(text[start:])]
-
-
 def association(text: str, start: int, members_span: Optional[tuple[int, int]], adoption_span: Optional[tuple[int, int]]):
     scores: dict[str, float] = defaultdict(float)
     forms: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
@@ -161,12 +157,12 @@ def association(text: str, start: int, members_span: Optional[tuple[int, int]], 
 MEMBER_HINT = re.compile(r"försäkringskassa|arbetsförmedling|region|landsting|kommun", re.I)
 
 
-def members(text: str, start: int) -> tuple[list[tuple[nlp.Found, int]], Optional[tuple[int, int]]]:
+def members(sentences: list[nlp.Found], start: int) -> tuple[list[tuple[nlp.Found, int]], Optional[tuple[int, int]]]:
     """The members named in the plan's members sentence (the sentence naming most member
-    organisations, with a cue word such as 'medlemmar' or 'parter' counting double)."""
+    organisations, with a cue word such as 'medlemmar' or 'parter' counting double).
+    ``sentences``: those of the text from ``start`` on."""
     best, best_score, best_span = [], 0.0, None
-    body = text[start:]
-    for s in nlp.sentences(body):
+    for s in sentences:
         if not MEMBER_HINT.search(s.text):
             continue  # cheap test first: most sentences name no member organisation
         found = nlp.members_in(s.text)
@@ -228,9 +224,11 @@ def budget_years(text: str, start: int, year: Optional[int]) -> list[int]:
     return sorted(years)
 
 
-def adoption(text: str, start: int) -> tuple[Optional[date], Optional[tuple[int, int]]]:
-    for a, b in _sentence_spans(text, start):
-        sent = text[a:b]
+def adoption(sentences: list[nlp.Found], start: int) -> tuple[Optional[date], Optional[tuple[int, int]]]:
+    """The date the plan was adopted, from the first sentence saying so, and that sentence's span.
+    ``sentences``: those of the text from ``start`` on."""
+    for s in sentences:
+        sent, a, b = s.text, start + s.start, start + s.end
         m = ADOPTION.search(sent)
         if not m:
             continue
@@ -258,12 +256,13 @@ def speaks_of_plan(text: str) -> bool:
 def extract(doc: Document) -> Metadata:
     text = doc.text
     start = content_start(text)
-    found, members_span = members(text, start)
+    sentences = nlp.sentences(text[start:])
+    found, members_span = members(sentences, start)
     if len({f.text for f, _ in found}) < 3:  # no sentence names them all: a members table may
         tabled = members_table(text, start)
         if len({f.text for f, _ in tabled}) > len({f.text for f, _ in found}):
             found = tabled
-    adopted, adoption_span = adoption(text, start)
+    adopted, adoption_span = adoption(sentences, start)
     name, aliases, name_span = association(text, start, members_span, adoption_span)
     year = plan_year(text, start)
     meta = Metadata(association=name, aliases=aliases, plan_year=year, budget_years=budget_years(text, start, year),

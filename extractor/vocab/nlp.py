@@ -164,15 +164,17 @@ def lemma_table() -> dict[str, str]:
 @Language.factory("finsam_lemmas")
 def _make_lemma_fixer(nlp: Language, name: str):
     """Lower-case lookup (the table is keyed on lower-case forms) and the exception table."""
-    table = lemma_table()
-
     def fix(doc: Doc) -> Doc:
         for tok in doc:
-            low = tok.lower_
-            tok.lemma_ = LEMMA_EXCEPTIONS.get(low) or table.get(low, low)
+            tok.lemma_ = lemma_of(tok.lower_)
         return doc
 
     return fix
+
+
+def lemma_of(low: str) -> str:
+    """The lemma of a lower-case form: the exception table, then the lookup table, else the form."""
+    return LEMMA_EXCEPTIONS.get(low) or lemma_table().get(low, low)
 
 
 @lru_cache(maxsize=1)
@@ -218,8 +220,18 @@ def analyse(text: str) -> Doc:
     return _analysed(text)
 
 
+def tokens(text: str) -> Doc:
+    """The text tokenised, and nothing more: what lemmas and sentences need (the lemma table and
+    the sentencizer read tokens alone; the entity ruler, the costly step, is left out)."""
+    nlp = get_nlp()
+    if len(text) <= PIECE:
+        return nlp.make_doc(text)
+    return Doc.from_docs([nlp.make_doc(piece) for piece in pieces(text)], ensure_whitespace=False)
+
+
 def lemmas(text: str) -> list[str]:
-    return [t.lemma_.lower() for t in _analysed(text) if not t.is_punct and not t.is_space]
+    """The lemmas of the words of ``text`` (punctuation and spaces left out), lower case."""
+    return [lemma_of(t.lower_).lower() for t in tokens(text) if not t.is_punct and not t.is_space]
 
 
 def is_stop(word: str) -> bool:
@@ -395,12 +407,13 @@ def date_ranges(text: str) -> list[Found]:
 
 
 def sentences(text: str) -> list[Found]:
-    """The sentences of ``text``; a long text piece by piece, never held analysed as a whole."""
-    if len(text) <= PIECE:
-        return [Found(s.text, s.start_char, s.end_char, "sentence") for s in analyse(text).sents]
+    """The sentences of ``text`` (tokens and the sentencizer only); a long text piece by piece,
+    never held tokenised as a whole."""
+    split = get_nlp().get_pipe("sentencizer")
     out, offset = [], 0
     for piece in pieces(text):
-        out += [Found(s.text, offset + s.start_char, offset + s.end_char, "sentence") for s in get_nlp()(piece).sents]
+        out += [Found(s.text, offset + s.start_char, offset + s.end_char, "sentence")
+                for s in split(get_nlp().make_doc(piece)).sents]
         offset += len(piece)
     return out
 
