@@ -46,6 +46,9 @@ NAME_PATTERNS = (
     # "Finsam Lund", "Finsam i Lund", "Finsam Kävlings-Lomma"
     re.compile(rf"\b(?:Finsam|FINSAM)[ \t]+(?:i[ \t]+)?(?P<place>{_WORD}(?:[ \t]+{_WORD}){{0,3}})"),
 )
+# A name never crosses a line, and each of NAME_PATTERNS holds one of these words as written: the
+# patterns are run over the lines that hold one, not over the whole text.
+NAME_WORDS = re.compile(r"[Ss]amordningsförbund|SAMORDNINGSFÖRBUND|Finsam|FINSAM")
 OPENING_CHARS = 300  # a name this close to the content start is the title
 WEIGHTS = {"title": 5, "members": 3, "adoption": 3, "text": 1}
 MEMBER_CUES = vocab.MEMBER_CUES
@@ -106,12 +109,24 @@ def canonical_name(place: str) -> str:
     return CANONICAL.format(place=place)
 
 
+def name_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each line of ``text`` that holds one of NAME_WORDS, in order."""
+    out: list[tuple[int, int]] = []
+    for m in NAME_WORDS.finditer(text):
+        if out and m.start() < out[-1][1]:
+            continue  # on the line already taken
+        end = text.find("\n", m.end())
+        out.append((text.rfind("\n", 0, m.start()) + 1, len(text) if end < 0 else end))
+    return out
+
+
 def association(text: str, start: int, members_span: Optional[tuple[int, int]], adoption_span: Optional[tuple[int, int]]):
     scores: dict[str, float] = defaultdict(float)
     forms: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
     body = text[start:]
+    lines = name_lines(body)
     for i, pat in enumerate(NAME_PATTERNS):
-        for m in pat.finditer(body):
+        for m in (m for a, b in lines for m in pat.finditer(body, a, b)):
             raw_place = m.group("place")
             words = raw_place.split()
             cut = next((k for k, w in enumerate(words) if w.lower() in NOT_PLACES or (k and w.lower() == "i" and k == len(words) - 1)), None)
@@ -165,9 +180,12 @@ def members(sentences: list[nlp.Found], start: int) -> tuple[list[tuple[nlp.Foun
     for s in sentences:
         if not MEMBER_HINT.search(s.text):
             continue  # cheap test first: most sentences name no member organisation
+        most = nlp.members_at_most(s.text)
+        if most is not None and most + 2 <= best_score:
+            continue  # cannot outscore the best sentence so far, even with a cue word
         found = nlp.members_in(s.text)
         names = {f.text for f in found}
-        if not names:
+        if not names or len(names) + 2 <= best_score:
             continue
         cue = any(any(l.startswith(c) for c in MEMBER_CUES) for l in nlp.lemmas(s.text))
         score = len(names) + (2 if cue else 0)

@@ -207,22 +207,27 @@ def pieces(text: str, size: int = PIECE) -> list[str]:
     return out + [text] if text or not out else out
 
 
+# Each reader runs the steps it needs of the pipeline, on the tokens: the entity readers the
+# entity ruler (whose patterns read token texts alone), the lemmas the lemma table, the sentences
+# the sentencizer.
+
+
 def _analysed(text: str) -> Doc:
     nlp = get_nlp()
+    ruler = nlp.get_pipe("entity_ruler")
     if len(text) <= PIECE:
-        return nlp(text)
-    return Doc.from_docs([nlp(piece) for piece in pieces(text)], ensure_whitespace=False)
+        return ruler(nlp.make_doc(text))
+    return Doc.from_docs([ruler(nlp.make_doc(piece)) for piece in pieces(text)], ensure_whitespace=False)
 
 
 @lru_cache(maxsize=64)
 def analyse(text: str) -> Doc:
-    """The analysed text (cached: a document is analysed once however many parsers ask)."""
+    """The text's tokens and entities (cached: a text is analysed once however many readers ask)."""
     return _analysed(text)
 
 
 def tokens(text: str) -> Doc:
-    """The text tokenised, and nothing more: what lemmas and sentences need (the lemma table and
-    the sentencizer read tokens alone; the entity ruler, the costly step, is left out)."""
+    """The text tokenised, and nothing more."""
     nlp = get_nlp()
     if len(text) <= PIECE:
         return nlp.make_doc(text)
@@ -283,6 +288,23 @@ def members_in(text: str) -> list[Found]:
             continue
         out.append(Found(name, ent.start_char, ent.end_char, kind))
     return out
+
+
+# Words one of which every MEMBER entity holds (in any case, within a word: "Västra
+# Götalandsregionen"), except the lists of municipalities, which end in or open with "kommuner"
+# ("kommunerna"). The longer forms ("Regionen", "landstinget") hold the shorter.
+_MEMBER_WORDS = tuple(sorted({w.lower() for w in (*STATE_MEMBERS, *REGION_WORDS, *COUNTY_COUNCIL_WORDS, *MUNICIPALITY_WORDS)}))
+_MEMBER_WORDS = tuple(w for w in _MEMBER_WORDS if not any(v != w and v in w for v in _MEMBER_WORDS))
+_MUNICIPALITY_LISTS = "kommuner"
+
+
+def members_at_most(text: str) -> Optional[int]:
+    """At most how many members ``members_in(text)`` finds, without analysing it: entities do not
+    overlap, so each holds a member word of its own. None when ``text`` may list municipalities."""
+    low = text.lower()
+    if _MUNICIPALITY_LISTS in low:
+        return None
+    return sum(low.count(w) for w in _MEMBER_WORDS)
 
 
 def _municipality_list(text: str, a: int, b: int) -> list[Found]:
