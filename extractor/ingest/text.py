@@ -27,6 +27,7 @@ TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*?(/?)>")
 STYLE_TAGS = {"b": "bold", "strong": "bold", "i": "italic", "em": "italic", "h1": "heading", "h2": "heading", "h3": "heading", "h4": "heading"}
 MD_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 MD_HEADING = re.compile(r"^(#{1,6})\s+")
+RESIDUE_MARKS = re.compile(r"[<&#]|\*\*|__")  # what TAG, an entity, MD_BOLD or MD_HEADING needs
 
 
 def utf16_encoding(data: bytes) -> str | None:
@@ -94,6 +95,8 @@ CELL_TAG = re.compile(r"</t[dh]\s*>", re.I)
 
 def _strip_residue(line: str) -> tuple[str, list[tuple[int, int, str]]]:
     """Remove HTML tags, entities and markdown emphasis from one line; return marks in line offsets."""
+    if not RESIDUE_MARKS.search(line):
+        return line, []  # nothing to remove: no tag, entity, emphasis or heading mark
     marks: list[tuple[int, int, str]] = []
     out: list[str] = []
     open_styles: dict[str, list[int]] = {}
@@ -149,8 +152,11 @@ def _strip_residue(line: str) -> tuple[str, list[tuple[int, int, str]]]:
     return text, marks
 
 
+_SPACE_RUN = re.compile(r"\s+")
+
+
 def _header_key(line: str) -> str:
-    return re.sub(r"\s+", " ", line.strip()).lower()
+    return _SPACE_RUN.sub(" ", line.strip()).lower()
 
 
 def running_headers(lines: list[str]) -> set[str]:

@@ -108,8 +108,10 @@ def _words(text: str) -> int:
 
 def is_upper_heading(text: str) -> bool:
     t = text.strip().rstrip(":").strip()
+    if len(t) > 140 or t.endswith((".", ",", ";")):
+        return False
     letters = [c for c in t if c.isalpha()]
-    if not letters or len(t) > 140 or t.endswith((".", ",", ";")):
+    if not letters:
         return False
     if sum(c.isupper() for c in letters) / len(letters) > 0.8 and _words(t) <= 12:
         return True

@@ -964,7 +964,7 @@ def from_prose(doc: Document, tree: Tree, start: int, year: Optional[int]) -> li
                     break
                 continue
             body = text[n.heading_end:n.end]
-            if _field_matches(body, 0) and any(r in ("owner", "amount") for _, r in _field_matches(body, 0)):
+            if any(r in ("owner", "amount") for _, r in _field_matches(body, 0)):
                 continue  # a field record: from_fields reads it
             p = Project(name=name, span=doc.span(n.start, _trim(doc, n.end)), layout="prose")
             for s in nlp.sentences(body):

@@ -55,8 +55,11 @@ def plan_year_hint(doc: Document) -> Optional[int]:
     return Counter(years).most_common(1)[0][0] if years else None
 
 
+_SPACE_RUN = re.compile(r"\s+")
+
+
 def _strip(s: str) -> str:
-    return re.sub(r"\s+", " ", s).strip()
+    return _SPACE_RUN.sub(" ", s).strip()
 
 
 CAPTION_START = vocab.CAPTION_START

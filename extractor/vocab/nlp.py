@@ -185,9 +185,45 @@ def get_nlp() -> Language:
     nlp.add_pipe("sentencizer")
     ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
     nlp.initialize()  # clears ruler patterns, so they are added after
-    ruler.add_patterns([{"label": label, "id": pid, "pattern": pat} if pid else {"label": label, "pattern": pat}
-                        for label, pid, pat in PATTERNS])
+    flags: dict[tuple[str, str, str], int] = {}
+    ruler.add_patterns([{"label": label, "id": pid, "pattern": _as_flags(nlp, pat, flags)} if pid else
+                        {"label": label, "pattern": _as_flags(nlp, pat, flags)} for label, pid, pat in PATTERNS])
     return nlp
+
+
+def _as_flags(nlp: Language, pattern: list[dict], flags: dict[tuple[str, str, str], int]) -> list[dict]:
+    """The pattern with each REGEX and IN test of a token's text (TEXT, LOWER) as a flag of the
+    vocabulary's words (``Vocab.add_flag``): the same test, made once per distinct word and read
+    by the matcher without calling back into Python for every token."""
+    from spacy.attrs import FLAG19, LOWER
+
+    lower = nlp.vocab.lex_attr_getters[LOWER]  # how a word's LOWER is made
+
+    def add_flag(getter) -> int:  # on a free bit of the custom range FLAG19-FLAG63
+        bit = next(b for b in range(FLAG19, 64) if b not in nlp.vocab.lex_attr_getters)
+        return nlp.vocab.add_flag(getter, bit)
+
+    out = []
+    for spec in pattern:
+        spec = dict(spec)
+        for attr in ("TEXT", "LOWER"):
+            test = spec.get(attr)
+            if not isinstance(test, dict) or set(test) - {"REGEX", "IN"} or len(test) != 1:
+                continue
+            (predicate, value), = test.items()
+            key = (attr, predicate, json.dumps(value, ensure_ascii=False))
+            if key not in flags:
+                form = (lambda s: s) if attr == "TEXT" else lower
+                if predicate == "REGEX":
+                    rx = re.compile(value)
+                    flags[key] = add_flag(lambda s, rx=rx, form=form: bool(rx.search(form(s))))
+                else:
+                    words = frozenset(value)
+                    flags[key] = add_flag(lambda s, words=words, form=form: form(s) in words)
+            del spec[attr]
+            spec[flags[key]] = True
+        out.append(spec)
+    return out
 
 
 # Characters analysed at once. A longer text (a 300-page plan) is analysed in pieces cut at
