@@ -13,6 +13,8 @@ A goal inside a project's span belongs to that project.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from itertools import accumulate
 from typing import Optional
 
 from extractor.document import Document
@@ -329,16 +331,26 @@ def from_run_in_labels(doc: Document, body_start: int, goals: list[Goal], projec
 TARGET_VALUE = re.compile(r"\bMålvärde(?:\s+(?:för\s+)?(?:19|20)\d{2})?\s*:\s*", re.I)
 
 
+def _blocks_holding(tree: Tree, offsets: list[int]) -> set[int]:
+    """Starts of the blocks of the tree's sections that hold one of ``offsets`` (a project head that
+    starts inside a block stops that block too)."""
+    blocks = sorted((b.start, b.end) for n in tree.walk() for b in n.blocks)
+    starts = [a for a, _ in blocks]
+    reach = list(accumulate((b for _, b in blocks), max))  # the furthest end of the blocks so far
+    out: set[int] = set()
+    for x in offsets:
+        i = bisect_right(starts, x) - 1
+        while i >= 0 and reach[i] > x:  # only blocks starting at or before x, while one may reach past it
+            if blocks[i][1] > x:
+                out.add(blocks[i][0])
+            i -= 1
+    return out
+
+
 def extract(doc: Document, tree: Tree, projects: list[Project], content_start: int = 0) -> list[Goal]:
     goals: list[Goal] = []
     taken: set[int] = set()
-    project_heads = {p.span.start for p in projects}
-    # a project head that starts inside a block stops that block too
-    for p in projects:
-        for n in tree.walk():
-            for b in n.blocks:
-                if b.start <= p.span.start < b.end:
-                    project_heads.add(b.start)
+    project_heads = {p.span.start for p in projects} | _blocks_holding(tree, [p.span.start for p in projects])
     for node in tree.walk():
         if node.start < content_start or not is_goal_heading(node.title):
             continue

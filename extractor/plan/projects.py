@@ -15,6 +15,7 @@ run together (web transcripts). Names that are "ej ännu beslutade" are not gran
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 import re
 from collections import Counter
 from typing import Optional
@@ -435,8 +436,10 @@ def _alternation(labels) -> str:
 # "Huvudman: X", "Budget 2022: X", "Beviljat för 2012: X", "Huvudman      X" (aligned), "Huvudman:\nX",
 # and a label with words after it before its colon: "Huvudman för insatsen: X", "Medel från förbundet 2022: X"
 _QUALIFIER = r"(?P<{}>(?:[ \t]+(?!(?:19|20)\d{{2}}\b)[\wåäöÅÄÖ-]+){{1,3}}?)??"
+# the first letters of the labels, tested before the labels themselves: most places in a text start none
+_FIELD_FIRST = "".join(sorted({label[0].lower() for label in (*YEAR_FIELD_LABELS, *FIELD_LABELS)}))
 FIELD_RE = re.compile(
-    rf"(?<![\wåäöÅÄÖ-])(?:(?P<ylabel>{_alternation(YEAR_FIELD_LABELS)}){_QUALIFIER.format('yqual')}"
+    rf"(?<![\wåäöÅÄÖ-])(?=[{re.escape(_FIELD_FIRST)}])(?:(?P<ylabel>{_alternation(YEAR_FIELD_LABELS)}){_QUALIFIER.format('yqual')}"
     rf"(?:[ \t]+(?:för[ \t]+)?(?:år[ \t]+)?(?P<year>{_YEAR}))?"
     rf"|(?P<plabel>{_alternation(FIELD_LABELS)}){_QUALIFIER.format('pqual')})"
     rf"(?P<sep>[ \t]*:|[ \t]{{2,}}(?=\S)|[ \t]*(?=\n))", re.I)
@@ -635,7 +638,8 @@ def from_fields(doc: Document, tree: Tree, start: int, year: Optional[int]) -> l
         vstart = m.end()
         if m.group("sep").strip() == "" and text[vstart:vstart + 1] in ("\n", ""):
             vstart += 1
-        if not text[vstart:text.find("\n", vstart) if "\n" in text[vstart:] else len(text)].strip():
+        line_end = text.find("\n", vstart)
+        if not text[vstart:line_end if line_end >= 0 else len(text)].strip():
             # 'Huvudman\n\nKumla kommun': the value is the next line that is not blank
             nonblank = re.compile(r"\S").search(text, vstart)
             if nonblank and nonblank.start() < nxt:
@@ -677,7 +681,8 @@ def from_fields(doc: Document, tree: Tree, start: int, year: Optional[int]) -> l
     heads_after = sorted(n.start for n in tree.walk() if n.kind != "field")
     for i, p in enumerate(out):
         limit = out[i + 1].span.start if i + 1 < len(out) else len(text)
-        end = next((h for h in heads_after if h > p.span.start), len(text))
+        after = bisect_right(heads_after, p.span.start)
+        end = heads_after[after] if after < len(heads_after) else len(text)
         end = max(min(end, limit, p.span.end + TAIL_CHARS), p.span.end)
         p.span = doc.span(p.span.start, _trim(doc, min(end, limit)))
     return out

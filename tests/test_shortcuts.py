@@ -1,0 +1,81 @@
+"""The shortcuts taken for speed read what the plain reading reads, on every corpus text."""
+import re
+
+import pytest
+import spacy
+
+import pipeline
+from extractor.plan import metadata, projects
+from extractor.vocab import nlp
+from tests.conftest import CORPUS
+
+TEXTS = sorted(CORPUS.glob("*.txt")) + sorted((CORPUS / "more").glob("*.txt"))
+
+
+@pytest.fixture(scope="module")
+def plain_ruler():
+    """The entity rules as written (REGEX and IN tests called per token), in a pipeline of their own."""
+    plain = spacy.blank("sv")
+    ruler = plain.add_pipe("entity_ruler", config={"overwrite_ents": True})
+    plain.initialize()
+    ruler.add_patterns([{"label": label, "id": pid, "pattern": pat} if pid else {"label": label, "pattern": pat}
+                        for label, pid, pat in nlp.PATTERNS])
+    return plain
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.stem)
+def test_entity_rules_as_word_flags_find_what_the_rules_as_written_find(path, plain_ruler):
+    text = path.read_text(encoding="utf-8")
+    for s in nlp.sentences(text):
+        if not any(c.isdigit() for c in s.text) and not metadata.MEMBER_HINT.search(s.text):
+            continue
+        ents = [(e.start_char, e.end_char, e.label_, e.ent_id_) for e in nlp.analyse(s.text).ents]
+        assert ents == [(e.start_char, e.end_char, e.label_, e.ent_id_) for e in plain_ruler(s.text).ents], s.text
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.stem)
+def test_member_bound_is_never_below_the_members_found(path):
+    for s in nlp.sentences(path.read_text(encoding="utf-8")):
+        most = nlp.members_at_most(s.text)
+        if most is not None:
+            assert len({f.text for f in nlp.members_in(s.text)}) <= most, s.text
+
+
+def test_member_bound_counts_member_words_and_gives_up_on_lists():
+    assert nlp.members_at_most("Försäkringskassan, Region Örebro län och Kumla kommun") == 3
+    assert nlp.members_at_most("Medlemmar är Linköpings, Åtvidabergs och Kinda kommuner") is None
+    assert nlp.members_at_most("Förbundet arbetar med rehabilitering") == 0
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.stem)
+def test_name_patterns_on_the_lines_holding_a_name_word_match_as_over_the_whole_text(path):
+    text = path.read_text(encoding="utf-8")
+    lines = metadata.name_lines(text)
+    for pat in metadata.NAME_PATTERNS:
+        whole = [(m.span(), m.group("place")) for m in pat.finditer(text)]
+        assert whole == [(m.span(), m.group("place")) for a, b in lines for m in pat.finditer(text, a, b)]
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.stem)
+def test_field_labels_found_with_the_first_letter_test_as_without(path):
+    text = path.read_text(encoding="utf-8")
+    first = "(?=[" + re.escape(projects._FIELD_FIRST) + "])"
+    assert first in projects.FIELD_RE.pattern
+    plain = re.compile(projects.FIELD_RE.pattern.replace(first, ""), projects.FIELD_RE.flags)
+    assert [m.span() for m in projects.FIELD_RE.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.stem)
+def test_section_lookup_by_bisection_finds_what_a_scan_finds(path):
+    stages = pipeline.stages(path)
+    tree = stages.tree
+    assert tree._sibling_starts() is not None  # the corpus's sections nest: the index is used
+    nodes = list(tree.walk())
+    offsets = sorted({n.start for n in nodes} | {n.end for n in nodes} | {n.end - 1 for n in nodes}
+                     | set(range(0, len(stages.doc.text), 97)))
+    for offset in offsets:
+        best = None
+        for n in nodes:
+            if n.start <= offset < n.end and (best is None or n.start >= best.start):
+                best = n
+        assert tree.node_at(offset) is best, offset
