@@ -79,3 +79,22 @@ def test_section_lookup_by_bisection_finds_what_a_scan_finds(path):
             if n.start <= offset < n.end and (best is None or n.start >= best.start):
                 best = n
         assert tree.node_at(offset) is best, offset
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.stem)
+def test_goal_headings_judged_without_lemmas_when_no_goal_word_form_is_in_them(path):
+    from extractor.plan import goals
+
+    titles = {n.title for n in pipeline.stages(path).tree.walk()}
+    for title in titles:
+        by_lemmas = any(l in goals.GOAL_LEMMAS for l in goals.heading_lemmas(title)[:goals.HEAD_WINDOW])
+        assert goals.is_goal_heading(title) == by_lemmas, title
+        if by_lemmas:
+            assert nlp.may_hold_lemma(title, frozenset(goals.GOAL_LEMMAS)), title
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.stem)
+def test_lines_without_a_cell_gap_are_one_cell(path):
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        if not projects.CELL_GAP.search(line):
+            assert len(projects._split_cells(line)) <= 1, line

@@ -25,6 +25,7 @@ from extractor.layout.sections import Node, Tree
 from schemas import Goal, Project, Target
 
 GOAL_LEMMAS = vocab.GOAL_LEMMAS
+_GOAL_LEMMA_SET = frozenset(GOAL_LEMMAS)
 HEAD_WINDOW = 3  # the goal word must be among the heading's first words
 KINDS = vocab.GOAL_KINDS
 PROJECT_KIND = "project"
@@ -66,6 +67,8 @@ def heading_lemmas(title: str) -> list[str]:
 
 
 def is_goal_heading(title: str) -> bool:
+    if not nlp.may_hold_lemma(title, _GOAL_LEMMA_SET):
+        return False  # no form of a goal word in it: no need to read its lemmas
     return any(l in GOAL_LEMMAS for l in heading_lemmas(title)[:HEAD_WINDOW])
 
 

@@ -832,6 +832,9 @@ TABLE_TOTAL_HEAD = re.compile(r"^(?:totalt|total|summa)\b", re.I)
 TOTAL_ROW = re.compile(r"^(?:summa|totalt|total|s:a)\b", re.I)
 
 
+CELL_GAP = re.compile(r"\t|\||\s\s")  # what separates the cells of a table line (_split_cells)
+
+
 def _split_cells(line: str) -> list[tuple[int, str]]:
     """(offset in line, text) of the cells of one table line: tabs, '|' or runs of spaces."""
     if "\t" in line:
@@ -858,9 +861,9 @@ def from_insats_tables(doc: Document, tree: Tree, start: int, year: Optional[int
     i = 0
     while i < len(lines):
         line = lines[i]
-        if line.start < start:
+        if line.start < start or not CELL_GAP.search(line.text):
             i += 1
-            continue
+            continue  # a line without a tab, a pipe or two spaces in a row is one cell: no header
         head = _split_cells(line.text)
         texts = [t for _, t in head]
         if len(head) < 3 or not TABLE_NAME_HEAD.match(texts[0]) or not any(TABLE_OWNER_HEAD.match(t) for t in texts):

@@ -270,6 +270,19 @@ def tokens(text: str) -> Doc:
     return Doc.from_docs([nlp.make_doc(piece) for piece in pieces(text)], ensure_whitespace=False)
 
 
+@lru_cache(maxsize=8)
+def forms_of(lemmas: frozenset[str]) -> tuple[str, ...]:
+    """The lower-case forms whose lemma (as :func:`lemmas` gives it) is one of ``lemmas``."""
+    candidates = set(lemma_table()) | set(LEMMA_EXCEPTIONS) | set(lemmas)
+    return tuple(sorted(f for f in candidates if lemma_of(f).lower() in lemmas))
+
+
+def may_hold_lemma(text: str, lemmas: frozenset[str]) -> bool:
+    """False when no word of ``text`` can have one of ``lemmas``: no form of them is in its lower case."""
+    low = text.lower()
+    return any(f in low for f in forms_of(lemmas))
+
+
 def lemmas(text: str) -> list[str]:
     """The lemmas of the words of ``text`` (punctuation and spaces left out), lower case."""
     return [lemma_of(t.lower_).lower() for t in tokens(text) if not t.is_punct and not t.is_space]
