@@ -98,3 +98,11 @@ def test_lines_without_a_cell_gap_are_one_cell(path):
     for line in path.read_text(encoding="utf-8").split("\n"):
         if not projects.CELL_GAP.search(line):
             assert len(projects._split_cells(line)) <= 1, line
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.stem)
+def test_tokens_after_keeping_each_chunk_are_those_of_a_fresh_tokenizer(path):
+    text = path.read_text(encoding="utf-8")
+    fresh = spacy.blank("sv").tokenizer
+    assert [(t.text, t.idx, t.whitespace_) for t in nlp.make_doc(text)] == \
+        [(t.text, t.idx, t.whitespace_) for t in fresh(text)]

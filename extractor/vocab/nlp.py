@@ -185,6 +185,7 @@ def get_nlp() -> Language:
     nlp.add_pipe("sentencizer")
     ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
     nlp.initialize()  # clears ruler patterns, so they are added after
+    nlp.tokenizer.max_cache_size = KEPT_CHUNKS
     flags: dict[tuple[str, str, str], int] = {}
     ruler.add_patterns([{"label": label, "id": pid, "pattern": _as_flags(nlp, pat, flags)} if pid else
                         {"label": label, "pattern": _as_flags(nlp, pat, flags)} for label, pid, pat in PATTERNS])
@@ -243,6 +244,28 @@ def pieces(text: str, size: int = PIECE) -> list[str]:
     return out + [text] if text or not out else out
 
 
+# The tokenizer keeps the tokens of each chunk of text between spaces, so that a word met again is
+# not split again; but spaCy's tokenizer (3.8) stops keeping any in a text once it has met a chunk
+# holding a special case ("kr", "t.ex."), and a plan always holds one early: every later chunk was
+# split anew, ten times slower than a kept one. So each new chunk is first tokenised on its own,
+# where it is kept unless it holds a special case itself. The tokens are the same either way (a
+# chunk's tokens never depend on its neighbours: that is what lets the tokenizer keep them).
+KEPT_CHUNKS = 100_000  # chunks the tokenizer keeps (spaCy keeps 10 000): a few MB
+_seen_chunks: set[str] = set()
+
+
+def make_doc(text: str) -> Doc:
+    """``nlp.make_doc(text)``, the chunks of ``text`` not met before tokenised (and kept) first."""
+    nlp = get_nlp()
+    tokenizer = nlp.tokenizer
+    if len(_seen_chunks) < tokenizer.max_cache_size:
+        new = set(text.split()) - _seen_chunks
+        for chunk in new:
+            tokenizer(chunk)
+        _seen_chunks.update(new)
+    return nlp.make_doc(text)
+
+
 # Each reader runs the steps it needs of the pipeline, on the tokens: the entity readers the
 # entity ruler (whose patterns read token texts alone), the lemmas the lemma table, the sentences
 # the sentencizer.
@@ -252,8 +275,8 @@ def _analysed(text: str) -> Doc:
     nlp = get_nlp()
     ruler = nlp.get_pipe("entity_ruler")
     if len(text) <= PIECE:
-        return ruler(nlp.make_doc(text))
-    return Doc.from_docs([ruler(nlp.make_doc(piece)) for piece in pieces(text)], ensure_whitespace=False)
+        return ruler(make_doc(text))
+    return Doc.from_docs([ruler(make_doc(piece)) for piece in pieces(text)], ensure_whitespace=False)
 
 
 @lru_cache(maxsize=64)
@@ -266,8 +289,8 @@ def tokens(text: str) -> Doc:
     """The text tokenised, and nothing more."""
     nlp = get_nlp()
     if len(text) <= PIECE:
-        return nlp.make_doc(text)
-    return Doc.from_docs([nlp.make_doc(piece) for piece in pieces(text)], ensure_whitespace=False)
+        return make_doc(text)
+    return Doc.from_docs([make_doc(piece) for piece in pieces(text)], ensure_whitespace=False)
 
 
 @lru_cache(maxsize=8)
@@ -484,7 +507,7 @@ def sentences(text: str) -> list[Found]:
     out, offset = [], 0
     for piece in pieces(text):
         out += [Found(s.text, offset + s.start_char, offset + s.end_char, "sentence")
-                for s in split(get_nlp().make_doc(piece)).sents]
+                for s in split(make_doc(piece)).sents]
         offset += len(piece)
     return out
 
