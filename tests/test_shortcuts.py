@@ -106,3 +106,23 @@ def test_tokens_after_keeping_each_chunk_are_those_of_a_fresh_tokenizer(path):
     fresh = spacy.blank("sv").tokenizer
     assert [(t.text, t.idx, t.whitespace_) for t in nlp.make_doc(text)] == \
         [(t.text, t.idx, t.whitespace_) for t in fresh(text)]
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.stem)
+def test_column_kinds_with_one_search_first_as_kind_by_kind(path):
+    from extractor.tables import grid
+    from extractor.vocab import numbers
+
+    def column_kind(label):
+        return next((kind for kind, rx in grid._KIND_RES if rx.search(label)), "budget")
+
+    def non_amount_kind(label):
+        text = label.strip()
+        if not text or numbers.find_unit(text) or any(rx.search(text) for _, rx in grid._KIND_RES):
+            return None
+        return next((kind for kind, rx in grid._NON_AMOUNT_RES if rx.search(text)), None)
+
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        for cell in [line] + re.split(r"\t|\s{2,}|\|", line):
+            assert grid.column_kind(cell) == column_kind(cell), cell
+            assert grid.non_amount_kind(cell) == non_amount_kind(cell), cell
