@@ -126,3 +126,12 @@ def test_column_kinds_with_one_search_first_as_kind_by_kind(path):
         for cell in [line] + re.split(r"\t|\s{2,}|\|", line):
             assert grid.column_kind(cell) == column_kind(cell), cell
             assert grid.non_amount_kind(cell) == non_amount_kind(cell), cell
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.stem)
+def test_document_unit_found_with_the_first_letter_test_as_without(path):
+    from extractor.tables import build
+
+    text = path.read_text(encoding="utf-8") + "\nAlla belopp anges i tusentals kronor. Summor i kr.\n"
+    plain = re.compile(build.DOCUMENT_UNIT.pattern.replace("(?=[abs])", ""), build.DOCUMENT_UNIT.flags)
+    assert [m.span() for m in build.DOCUMENT_UNIT.finditer(text)] == [m.span() for m in plain.finditer(text)]

@@ -251,7 +251,7 @@ def table_blocks(doc: Document, blocks: list[Block]) -> list[tuple[int, Block]]:
     return out
 
 
-DOCUMENT_UNIT = re.compile(rf"\b(?:alla\s+)?(?:belopp|siffror|summor)\b[^.\n]{{0,30}}?\bi\s+({numbers.UNIT_ALTERNATIVES})\b", re.I)
+DOCUMENT_UNIT = re.compile(rf"\b(?=[abs])(?:alla\s+)?(?:belopp|siffror|summor)\b[^.\n]{{0,30}}?\bi\s+({numbers.UNIT_ALTERNATIVES})\b", re.I)
 
 
 def document_unit(doc: Document) -> Optional[str]:
