@@ -161,7 +161,11 @@ def _header_key(line: str) -> str:
 
 def running_headers(lines: list[str]) -> set[str]:
     """Keys of short lines that repeat and name the association or the plan: running headers."""
-    counts = Counter(_header_key(l) for l in lines if l.strip())
+    return _running_headers([_header_key(l) for l in lines])
+
+
+def _running_headers(keys: list[str]) -> set[str]:
+    counts = Counter(k for k in keys if k)
     found = set()
     for key, n in counts.items():
         if n < 2 or len(key) > 120 or "\t" in key or key.endswith((":", ".")):
@@ -178,8 +182,9 @@ def canonicalise(raw: str) -> tuple[str, list[Mark], list[int]]:
     cleaned_pages: list[list[tuple[str, list]]] = []
     for page in pages_raw:
         cleaned_pages.append([_strip_residue(l.rstrip(" \u00a0")) for l in page.split("\n")])
-    all_lines = [t for page in cleaned_pages for t, _ in page]
-    headers = running_headers(all_lines)
+    all_keys = [_header_key(t) for page in cleaned_pages for t, _ in page]  # each line's, in order
+    headers = _running_headers(all_keys)
+    keys = iter(all_keys)
 
     out: list[str] = []
     marks: list[Mark] = []
@@ -193,7 +198,7 @@ def canonicalise(raw: str) -> tuple[str, list[Mark], list[int]]:
             page_starts.append(length)
             blank_run = 0
         for text, line_marks in page:
-            key = _header_key(text)
+            key = next(keys)
             if key:
                 nonblank_seen += 1
                 if key in headers:

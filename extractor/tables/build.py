@@ -217,7 +217,7 @@ def text_regions(blocks: list[Block]) -> list[Block]:
 PAGE_MARK = re.compile(r"^\s*(?:sida|page|s\.)?\s*\d{1,3}(?:\s*(?:av|/|\()\s*\d{1,3}\)?)?\b", re.I)
 
 
-def continues(doc: Document, blocks: list[Block], prev: int, cur: int, repeated: set[str]) -> bool:
+def continues(doc: Document, blocks: list[Block], prev: int, cur: int, repeated: "RepeatedLines | set[str]") -> bool:
     """Does the table block ``cur`` continue the table block ``prev`` over a page break?
 
     It does when it has no header of its own, stands in the same physical form, and all that
@@ -233,10 +233,24 @@ def continues(doc: Document, blocks: list[Block], prev: int, cur: int, repeated:
     return True
 
 
+class RepeatedLines:
+    """The lines (spaces folded) a document holds more than once, tab lines aside; counted the
+    first time one is asked for, as most documents never ask."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self._lines: Optional[set[str]] = None
+
+    def __contains__(self, text: str) -> bool:
+        if self._lines is None:
+            counts = Counter(_strip(l.text) for l in self.doc.lines if l.text.strip() and "\t" not in l.text)
+            self._lines = {t for t, n in counts.items() if n > 1}
+        return text in self._lines
+
+
 def table_blocks(doc: Document, blocks: list[Block]) -> list[tuple[int, Block]]:
     """The table blocks, each joined with the blocks that continue it on the next page."""
-    counts = Counter(_strip(l.text) for l in doc.lines if l.text.strip() and "\t" not in l.text)
-    repeated = {t for t, n in counts.items() if n > 1}
+    repeated = RepeatedLines(doc)
     out: list[tuple[int, Block]] = []
     last = None
     for i, block in enumerate(blocks):
