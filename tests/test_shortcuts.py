@@ -135,3 +135,40 @@ def test_document_unit_found_with_the_first_letter_test_as_without(path):
     text = path.read_text(encoding="utf-8") + "\nAlla belopp anges i tusentals kronor. Summor i kr.\n"
     plain = re.compile(build.DOCUMENT_UNIT.pattern.replace("(?=[abs])", ""), build.DOCUMENT_UNIT.flags)
     assert [m.span() for m in build.DOCUMENT_UNIT.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.stem)
+def test_row_roles_and_sections_with_one_search_first_as_word_by_word(path):
+    from extractor.tables import build
+
+    def classify(label, has_values, current, balance):
+        role, text = None, label.lower()
+        if not has_values:
+            role = "header"
+        elif build.OF_WHICH_RE.search(text):
+            role = "of_which"
+        elif not label.strip():
+            role = "subtotal"
+        elif build.TOTAL_RE.search(text):
+            role = "total"
+        elif build.RESULT_RE.search(text):
+            role = "result"
+        elif build.OPENING_RE.search(text):
+            role = "opening"
+        elif build.CLOSING_RE.search(text):
+            role = "closing"
+        section = next((name for name, rx in build.SECTION_WORDS if rx.search(text)), current)
+        if balance and section == "income" and "tillgång" in text:
+            section = "assets"
+        if not balance and section == "assets" and role == "header":
+            section = "income"
+        if role in ("of_which",):
+            section = current
+        return section, role
+
+    for line in path.read_text(encoding="utf-8").split("\n") + ["", " ", "Summa", "därav lön"]:
+        for label in [line] + re.split(r"\t|\s{2,}|\|", line):
+            for has_values in (True, False):
+                for current, balance in (("cost", False), ("income", False), ("assets", True)):
+                    assert build.classify(label, has_values, current, balance) == \
+                        classify(label, has_values, current, balance), label

@@ -44,6 +44,15 @@ CLOSING_RE = vocab.compile_words(vocab.CLOSING_WORDS)
 RESULT_RE = vocab.compile_words(vocab.RESULT_WORDS)
 
 
+def _any_of(patterns: list[re.Pattern[str]]) -> re.Pattern[str]:
+    """One pattern that matches where any of ``patterns`` (all case-insensitive) matches."""
+    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.I)
+
+
+ROLE_RE = _any_of([OF_WHICH_RE, TOTAL_RE, RESULT_RE, OPENING_RE, CLOSING_RE])  # a label with a role word
+SECTION_RE = _any_of([rx for _, rx in SECTION_WORDS])  # a label with a section word
+
+
 # -- shared helpers -----------------------------------------------------------------
 def plan_year_hint(doc: Document) -> Optional[int]:
     """The plan's year as its opening lines state it (used for tables with no year header)."""
@@ -105,6 +114,8 @@ def classify(label: str, has_values: bool, current: str, balance: bool) -> tuple
     text = label.lower()
     if not has_values:
         role = "header"
+    elif not ROLE_RE.search(text):  # none of the words below: only an empty label has a role
+        role = None if label.strip() else "subtotal"
     elif OF_WHICH_RE.search(text):
         role = "of_which"
     elif not label.strip():
@@ -118,7 +129,7 @@ def classify(label: str, has_values: bool, current: str, balance: bool) -> tuple
     elif CLOSING_RE.search(text):
         role = "closing"
     section = current
-    for name, rx in SECTION_WORDS:
+    for name, rx in SECTION_WORDS if SECTION_RE.search(text) else ():
         if rx.search(text):
             section = name
             break
