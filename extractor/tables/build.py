@@ -142,7 +142,11 @@ def classify(label: str, has_values: bool, current: str, balance: bool) -> tuple
     return section, role
 
 
-def build_table(doc: Document, grid: Grid, chosen: Optional[dict[int, int]] = None) -> BudgetTable:
+def build_table(doc: Document, grid: Grid, chosen: Optional[dict[int, int]] = None,
+                memo: Optional[dict] = None) -> BudgetTable:
+    """The grid as a budget table, with the readings ``chosen`` of its ambiguous rows. Tables built
+    from one grid with one ``memo`` share the rows read the same way (the audit reads rows, never
+    changes them)."""
     unit = grid.unit or "kr"
     factor = numbers.unit_factor(unit) or 1
     unit_source = grid.unit_source if grid.unit else "document"
@@ -155,9 +159,13 @@ def build_table(doc: Document, grid: Grid, chosen: Optional[dict[int, int]] = No
         current = "income"  # a table of members' contributions
     opened = False
     for r_index, grow in enumerate(grid.rows):
-        values = grow.values
-        if chosen is not None and grow.alternatives:
-            values = grow.alternatives[chosen.get(r_index, 0)]
+        choice = chosen.get(r_index, 0) if chosen is not None and grow.alternatives else None
+        key = (r_index, choice, current, opened)  # all a row's reading depends on
+        if memo is not None and key in memo:
+            row, current, opened = memo[key]
+            rows.append(row)
+            continue
+        values = grow.values if choice is None else grow.alternatives[choice]
         section, role = classify(grow.label, bool(values) or grow.blank_cells > 0, current, grid.balance)
         if role == "header":
             if section == current and opened and section in ("income",) and not INCOME_RE.search(grow.label):
@@ -181,8 +189,11 @@ def build_table(doc: Document, grid: Grid, chosen: Optional[dict[int, int]] = No
                               unit_source=source, flags=vc.amount.flags, span=doc.span(vc.start, vc.end)))
         if role is None and section == "income" and current == "cost" and not INCOME_RE.search(grow.label):
             section = "cost"
-        rows.append(BudgetRow(label=grow.label, code=grow.code, section=section, role=role,
-                              is_total=role in ("total", "subtotal"), span=doc.span(grow.start, grow.end), cells=cells))
+        row = BudgetRow(label=grow.label, code=grow.code, section=section, role=role,
+                        is_total=role in ("total", "subtotal"), span=doc.span(grow.start, grow.end), cells=cells)
+        rows.append(row)
+        if memo is not None:
+            memo[key] = (row, current, opened)
     return BudgetTable(title=grid.title or grid.caption[:90], unit=unit, layout=grid.layout,  # type: ignore[arg-type]
                        span=doc.span(grid.start, grid.end), columns=columns, rows=rows, doubts=grid.doubts)
 
@@ -197,12 +208,13 @@ def resolve(doc: Document, grid: Grid, judge: Judge) -> BudgetTable:
     if not ambiguous:
         return build_table(doc, grid)
     options = [range(len(grid.rows[i].alternatives)) for i in ambiguous]
+    memo: dict = {}
     best = None
     for n, combo in enumerate(product(*options)):
         if n >= SETTINGS.readings:
             break
         chosen = dict(zip(ambiguous, combo))
-        table = build_table(doc, grid, chosen)
+        table = build_table(doc, grid, chosen, memo)
         score = (*judge(table), sum(combo))
         if best is None or score < best[0]:
             best = (score, table)
