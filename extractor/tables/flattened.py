@@ -54,7 +54,7 @@ AMOUNT_KR = re.compile(rf"\s*((?:[-−–]\s?)?(?:{numbers.NUMBER}))\s*kr\.?")
 FUNCTION_WORDS = {"med", "och", "i", "för", "av", "samt", "&"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Tok:
     kind: str  # paren, num, dash, plus, word
     text: str
