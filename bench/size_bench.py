@@ -47,14 +47,14 @@ def main() -> None:
             times = []
             for _ in range(args.repeats):
                 t0 = time.perf_counter()
-                plan = pipeline.run(path)
+                pipeline.run(path)
                 times.append(time.perf_counter() - t0)
-            rows.append((size / 1e6, statistics.median(times), len(plan.sections)))
-    base_mb, base_s, _ = rows[0]
-    print(f"{'plan':>8} {'seconds':>8} {'s per MB':>9} {'size x':>7} {'time x':>7}  sections")
-    for mb, s, sections in rows:
-        print(f"{mb:7.2f}M {s:8.2f} {s / mb:9.2f} {mb / base_mb:7.1f} {s / base_s:7.1f}  {sections}")
-    (mb0, s0, _), (mb1, s1, _) = rows[0], rows[-1]
+            rows.append((size / 1e6, statistics.median(times)))
+    base_mb, base_s = rows[0]
+    print(f"{'plan':>8} {'seconds':>8} {'s per MB':>9} {'size x':>7} {'time x':>7}")
+    for mb, s in rows:
+        print(f"{mb:7.2f}M {s:8.2f} {s / mb:9.2f} {mb / base_mb:7.1f} {s / base_s:7.1f}")
+    (mb0, s0), (mb1, s1) = rows[0], rows[-1]
     growth = (s1 / mb1) / (s0 / mb0)
     print(f"time({mb1:g} MB) / time({mb0:g} MB) = {s1 / s0:.1f} for {mb1 / mb0:.1f} times the size; time per MB "
           f"x{growth:.2f} from the smallest to the largest: {'linear' if growth <= SLACK else 'NOT linear'} "
