@@ -47,7 +47,7 @@ RUN_IN = [
 # run-in goal labels in running text (web transcripts): "Övergripande mål: Förbundet ska ...",
 # "Mål för 2012: - Minst 500 personer ... - Minst 30 procent ..."
 RUN_IN_LABEL = re.compile(
-    r"(?<![\wåäö])(?P<label>(?:[A-ZÅÄÖ][\wåäö-]+\s+)?(?i:mål|målsättning(?:ar)?|effektmål|resultatmål|verksamhetsmål)"
+    r"(?<![\wåäö])(?=[A-ZÅÄÖm])(?P<label>(?:[A-ZÅÄÖ][\wåäö-]+\s+)?(?i:mål|målsättning(?:ar)?|effektmål|resultatmål|verksamhetsmål)"
     r"(?:\s+(?:för\s+)?(?:19|20)\d{2})?|Mål\s+\d{1,2})[ \t]*:[ \t]+(?=\S)")
 RUN_IN_STOP = re.compile(r"\s\d{1,2}\.\s+[A-ZÅÄÖ]")
 BULLET = re.compile(r"^\s*(?:[-–•*✓]\s*)+|^\s*\d{1,2}[.)]\s*")

@@ -55,7 +55,7 @@ MEMBER_CUES = vocab.MEMBER_CUES
 ADOPTION = re.compile(r"(?:fastställ|antag|beslutad|godkän)\w*\s+av\s+(?:förbunds)?styrelsen", re.I)
 PLAN_TITLE = re.compile(r"verksamhetsplan", re.I)
 YEAR = r"(?:19|20)\d{2}"
-BUDGET_RANGE = re.compile(rf"(?:budget(?:en)?(?:\s+för)?(?:\s+år)?|flerårsplan|åren|plan\s+för\s+åren"
+BUDGET_RANGE = re.compile(rf"(?=[bfåpv])(?:budget(?:en)?(?:\s+för)?(?:\s+år)?|flerårsplan|åren|plan\s+för\s+åren"
                           rf"|verksamhetsplan(?:en)?(?:\s+och\s+budget)?(?:\s+för)?(?:\s+år)?)"
                           rf"\s+({YEAR})\s*[-–—]\s*({YEAR})", re.I)
 ORG_NR = re.compile(r"org(?:anisations)?\.?\s*-?\s*nr\.?\s*:?\s*(\d{6}-\d{4})", re.I)
