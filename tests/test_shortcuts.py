@@ -183,3 +183,21 @@ def test_first_letter_tests_change_no_match(path):
         assert first in pattern.pattern
         plain = re.compile(pattern.pattern.replace(first, ""), pattern.flags)
         assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+def test_span_set_holds_an_offset_as_a_scan_of_its_spans_does():
+    import random
+
+    from extractor.plan.goals import _Spans
+    from schemas import Span
+
+    rng = random.Random(7)
+    for _ in range(50):
+        spans, taken = [], _Spans()
+        for _ in range(40):
+            a = rng.randrange(0, 500)
+            span = Span(start=a, end=a + rng.choice([0, 1, 3, 20, 200]))
+            spans.append(span)
+            taken.add(span)
+            for offset in range(-2, 720, 7):
+                assert taken.holds(offset) == any(s.start <= offset < s.end for s in spans)

@@ -15,14 +15,14 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from itertools import accumulate
-from typing import Optional
+from typing import Iterable, Optional
 
 from extractor.document import Document
 from extractor.layout.blocks import LIST_ITEM, Block, cells_of
 from extractor import vocab
 from extractor.vocab import nlp
 from extractor.layout.sections import Node, Tree
-from schemas import Goal, Project, Target
+from schemas import Goal, Project, Span, Target
 
 GOAL_LEMMAS = vocab.GOAL_LEMMAS
 _GOAL_LEMMA_SET = frozenset(GOAL_LEMMAS)
@@ -296,14 +296,41 @@ def from_tables(doc: Document, node: Node, kind: str, projects: list[Project]) -
     return out
 
 
+class _Spans:
+    """Spans ``[start, end)`` to ask whether one of them holds an offset, as they are added: kept by
+    start, so that only those starting less than the longest one's length before it are looked at."""
+
+    def __init__(self, spans: Iterable[Span] = ()) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.longest = 0
+        for span in spans:
+            self.add(span)
+
+    def add(self, span: Span) -> None:
+        i = bisect_right(self.starts, span.start)
+        self.starts.insert(i, span.start)
+        self.ends.insert(i, span.end)
+        self.longest = max(self.longest, span.end - span.start)
+
+    def holds(self, offset: int) -> bool:
+        i = bisect_right(self.starts, offset) - 1
+        while i >= 0 and self.starts[i] >= offset - self.longest:
+            if offset < self.ends[i]:
+                return True
+            i -= 1
+        return False
+
+
 def from_run_in_labels(doc: Document, body_start: int, goals: list[Goal], projects: list[Project]) -> list[Goal]:
     """Goal labels inside running text (web transcripts): 'Övergripande mål: Förbundet ska ...',
     'Mål för 2012: - Minst 500 personer ... - Minst 30 procent ...'."""
     text = doc.text
     out: list[Goal] = []
+    taken = _Spans(g.span for g in goals)  # the goals' spans and those of the goals found here
     for m in RUN_IN_LABEL.finditer(text, body_start):
         a = m.end()
-        if any(g.span.start <= a < g.span.end or g.span.start <= m.start() < g.span.end for g in goals + out):
+        if taken.holds(a) or taken.holds(m.start()):
             continue
         if not m.group("label")[0].isupper():
             continue
@@ -322,12 +349,13 @@ def from_run_in_labels(doc: Document, body_start: int, goals: list[Goal], projec
             if len(piece) < 10:
                 continue
             g_start = a + off + (len(chunk[off:]) - len(chunk[off:].lstrip()))
-            if any(g.span.start <= g_start < g.span.end for g in goals + out):
+            if taken.holds(g_start):
                 continue
             project = _project_at(projects, g_start)
             out.append(Goal(text=unwrap(piece), kind=PROJECT_KIND if project else kind,
                             target=target_of(piece, g_start, doc), project=project.name if project else None,
                             span=doc.span(g_start, g_start + len(piece)), layout="run_in"))
+            taken.add(out[-1].span)
     return out
 
 
@@ -391,12 +419,16 @@ def extract(doc: Document, tree: Tree, projects: list[Project], content_start: i
                     taken.add(b.start)
     # run-in labels in transcripts
     body = doc.text[content_start:]
+    taken = _Spans(g.span for g in goals)
     for kind, pat in RUN_IN:
         for m in pat.finditer(body):
             a = content_start + m.start("text")
-            if any(g.span.start <= a < g.span.end for g in goals):
+            if taken.holds(a):
                 continue
-            goals.extend(_make(doc, m.group("text"), a, kind, None, projects, "run_in"))
+            made = _make(doc, m.group("text"), a, kind, None, projects, "run_in")
+            goals.extend(made)
+            for g in made:
+                taken.add(g.span)
     goals.extend(from_run_in_labels(doc, content_start, goals, projects))
     goals.sort(key=lambda g: g.span.start)
     return goals
