@@ -201,3 +201,16 @@ def test_span_set_holds_an_offset_as_a_scan_of_its_spans_does():
             taken.add(span)
             for offset in range(-2, 720, 7):
                 assert taken.holds(offset) == any(s.start <= offset < s.end for s in spans)
+
+
+EDGE_TEXTS = ["", " ", "a", ".", "..", "Hej. Då", "\n\n", 'Slut.\n\nNästa (x). "Ja!" sa han.) Nej',
+              "t.ex. kr. 5 000 kr. Max. Hej?! Ok", ". a", "!!! ??? ...", "(Hej.) (då)"]
+
+
+@pytest.mark.parametrize("text", [p.read_text(encoding="utf-8") for p in TEXTS] + EDGE_TEXTS,
+                         ids=[p.stem for p in TEXTS] + [f"edge{i}" for i in range(len(EDGE_TEXTS))])
+def test_sentences_from_token_arrays_are_the_sentencizers(text):
+    pipe = nlp.get_nlp()
+    split = pipe.get_pipe("sentencizer")
+    assert [(f.text, f.start, f.end) for f in nlp.sentences(text)] == \
+        [(s.text, s.start_char, s.end_char) for s in split(pipe.make_doc(text)).sents]

@@ -501,15 +501,42 @@ def date_ranges(text: str) -> list[Found]:
 
 
 def sentences(text: str) -> list[Found]:
-    """The sentences of ``text`` (tokens and the sentencizer only); a long text piece by piece,
-    never held tokenised as a whole."""
-    split = get_nlp().get_pipe("sentencizer")
+    """The sentences of ``text`` as the pipeline's sentencizer splits them; a long text piece by
+    piece, never held tokenised as a whole."""
     out, offset = [], 0
     for piece in pieces(text):
-        out += [Found(s.text, offset + s.start_char, offset + s.end_char, "sentence")
-                for s in split(make_doc(piece)).sents]
+        out += [Found(piece[a:b], offset + a, offset + b, "sentence") for a, b in sentence_bounds(make_doc(piece))]
         offset += len(piece)
     return out
+
+
+@lru_cache(maxsize=1)
+def _punct_char_ids() -> "numpy.ndarray":
+    import numpy
+
+    strings = get_nlp().vocab.strings
+    return numpy.array(sorted(strings.add(c) for c in get_nlp().get_pipe("sentencizer").punct_chars), dtype=numpy.uint64)
+
+
+def sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
+    """(start, end) characters of the sentences spaCy's sentencizer finds in ``doc``, read from the
+    token arrays instead of token by token: a token that is neither punctuation nor one of the
+    sentencizer's sentence-final characters starts a sentence when such a character stands between
+    it and the previous such token; the first token starts one too."""
+    import numpy
+    from spacy.attrs import IDX, IS_PUNCT, LENGTH, ORTH
+
+    if not len(doc):
+        return []
+    tokens = doc.to_array([IS_PUNCT, ORTH, IDX, LENGTH])
+    final = numpy.isin(tokens[:, 1], _punct_char_ids())
+    words = numpy.flatnonzero((tokens[:, 0] == 0) & ~final)
+    finals_before = numpy.concatenate(([0], numpy.cumsum(final)))  # [i]: sentence-final tokens before token i
+    after_previous = numpy.concatenate(([0], words[:-1] + 1))  # the first token after the previous word
+    starts = words[finals_before[words] > finals_before[after_previous]]
+    starts = numpy.union1d([0], starts)
+    lasts = numpy.append(starts[1:], len(doc)) - 1
+    return list(zip(tokens[starts, 2].tolist(), (tokens[lasts, 2] + tokens[lasts, 3]).tolist()))
 
 
 _MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
