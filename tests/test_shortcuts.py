@@ -214,3 +214,15 @@ def test_sentences_from_token_arrays_are_the_sentencizers(text):
     split = pipe.get_pipe("sentencizer")
     assert [(f.text, f.start, f.end) for f in nlp.sentences(text)] == \
         [(s.text, s.start_char, s.end_char) for s in split(pipe.make_doc(text)).sents]
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.stem)
+def test_lines_without_a_table_mark_are_no_table_lines(path):
+    from extractor.layout import blocks
+
+    def plain(text):
+        return "\t" in text or bool(blocks.PIPE_ROW.match(text)) or blocks.is_rule_line(text) \
+            or bool(blocks.LEADER_LINE.match(text)) or blocks._is_space_table_line(text)
+
+    for line in path.read_text(encoding="utf-8").split("\n") + ["a  1", "x ---", "Lön .... 5", "Lön …… 5", "a|b"]:
+        assert blocks.is_table_line(line) == plain(line), line
