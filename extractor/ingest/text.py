@@ -27,6 +27,7 @@ TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*?(/?)>")
 STYLE_TAGS = {"b": "bold", "strong": "bold", "i": "italic", "em": "italic", "h1": "heading", "h2": "heading", "h3": "heading", "h4": "heading"}
 MD_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 MD_HEADING = re.compile(r"^(#{1,6})\s+")
+RESIDUE_MARKS = re.compile(r"[<&#]|\*\*|__")  # what TAG, an entity, MD_BOLD or MD_HEADING needs
 
 
 def utf16_encoding(data: bytes) -> str | None:
@@ -94,6 +95,8 @@ CELL_TAG = re.compile(r"</t[dh]\s*>", re.I)
 
 def _strip_residue(line: str) -> tuple[str, list[tuple[int, int, str]]]:
     """Remove HTML tags, entities and markdown emphasis from one line; return marks in line offsets."""
+    if not RESIDUE_MARKS.search(line):
+        return line, []  # nothing to remove: no tag, entity, emphasis or heading mark
     marks: list[tuple[int, int, str]] = []
     out: list[str] = []
     open_styles: dict[str, list[int]] = {}
@@ -149,13 +152,20 @@ def _strip_residue(line: str) -> tuple[str, list[tuple[int, int, str]]]:
     return text, marks
 
 
+_SPACE_RUN = re.compile(r"\s+")
+
+
 def _header_key(line: str) -> str:
-    return re.sub(r"\s+", " ", line.strip()).lower()
+    return _SPACE_RUN.sub(" ", line.strip()).lower()
 
 
 def running_headers(lines: list[str]) -> set[str]:
     """Keys of short lines that repeat and name the association or the plan: running headers."""
-    counts = Counter(_header_key(l) for l in lines if l.strip())
+    return _running_headers([_header_key(l) for l in lines])
+
+
+def _running_headers(keys: list[str]) -> set[str]:
+    counts = Counter(k for k in keys if k)
     found = set()
     for key, n in counts.items():
         if n < 2 or len(key) > 120 or "\t" in key or key.endswith((":", ".")):
@@ -172,8 +182,9 @@ def canonicalise(raw: str) -> tuple[str, list[Mark], list[int]]:
     cleaned_pages: list[list[tuple[str, list]]] = []
     for page in pages_raw:
         cleaned_pages.append([_strip_residue(l.rstrip(" \u00a0")) for l in page.split("\n")])
-    all_lines = [t for page in cleaned_pages for t, _ in page]
-    headers = running_headers(all_lines)
+    all_keys = [_header_key(t) for page in cleaned_pages for t, _ in page]  # each line's, in order
+    headers = _running_headers(all_keys)
+    keys = iter(all_keys)
 
     out: list[str] = []
     marks: list[Mark] = []
@@ -187,7 +198,7 @@ def canonicalise(raw: str) -> tuple[str, list[Mark], list[int]]:
             page_starts.append(length)
             blank_run = 0
         for text, line_marks in page:
-            key = _header_key(text)
+            key = next(keys)
             if key:
                 nonblank_seen += 1
                 if key in headers:

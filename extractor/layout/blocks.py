@@ -96,7 +96,13 @@ def cells_of(line: Line) -> list[tuple[int, int, str]]:
     return out
 
 
+# What any table line holds: a tab, a pipe, a rule's dash, a dot leader, or two spaces in a row
+TABLE_LINE_MARK = re.compile(r"[\t|-]|\.{4}|…{2}|_{4}|\s\s")
+
+
 def is_table_line(text: str) -> bool:
+    if not TABLE_LINE_MARK.search(text):
+        return False
     return "\t" in text or bool(PIPE_ROW.match(text)) or is_rule_line(text) or bool(LEADER_LINE.match(text)) \
         or _is_space_table_line(text)
 

@@ -22,6 +22,7 @@ marked ``kind="toc"``, and is never content.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
@@ -88,18 +89,49 @@ class Tree:
     roots: list[Node]
     loose: list[Block]  # content outside any section (title page)
     toc: list[Block]
+    # the starts of each list of siblings (the roots under None), made at the first node_at; None
+    # when the sections do not nest (the tree is read as built, never changed after)
+    _starts: Optional[dict[Optional[int], list[int]]] = field(default=None, init=False, repr=False, compare=False)
+    _indexed: bool = field(default=False, init=False, repr=False, compare=False)
 
     def walk(self) -> Iterator[Node]:
         for r in self.roots:
             yield from r.walk()
 
     def node_at(self, offset: int) -> Optional[Node]:
-        """The innermost section whose span holds ``offset``."""
-        best = None
-        for n in self.walk():
-            if n.start <= offset < n.end and (best is None or n.start >= best.start):
-                best = n
+        """The innermost section whose span holds ``offset`` (of those holding it, the last to start)."""
+        starts = self._sibling_starts()
+        if starts is None:
+            best = None
+            for n in self.walk():
+                if n.start <= offset < n.end and (best is None or n.start >= best.start):
+                    best = n
+            return best
+        # nested sections: the ones holding an offset are a chain from a root down, and of a list of
+        # siblings only the last to start at or before the offset can hold it
+        best, level, key = None, self.roots, None
+        while level:
+            i = bisect_right(starts[key], offset) - 1
+            if i < 0 or not level[i].start <= offset < level[i].end:
+                break
+            best = level[i]
+            level, key = best.children, id(best)
         return best
+
+    def _sibling_starts(self) -> Optional[dict[Optional[int], list[int]]]:
+        """Each list of siblings' starts, if every section lies within its parent and siblings
+        follow one another without overlapping; else None."""
+        if not self._indexed:
+            self._indexed = True
+            starts: dict[Optional[int], list[int]] = {}
+            for key, level, parent in [(None, self.roots, None)] + [(id(n), n.children, n) for n in self.walk()]:
+                if parent is not None and any(not parent.start <= c.start or c.end > parent.end for c in level):
+                    return None
+                if any(a.start > b.start or a.end > b.start for a, b in zip(level, level[1:])):
+                    return None
+                starts[key] = [n.start for n in level]
+            self._starts = starts
+        return self._starts
 
 
 def _words(text: str) -> int:
@@ -108,8 +140,10 @@ def _words(text: str) -> int:
 
 def is_upper_heading(text: str) -> bool:
     t = text.strip().rstrip(":").strip()
+    if len(t) > 140 or t.endswith((".", ",", ";")):
+        return False
     letters = [c for c in t if c.isalpha()]
-    if not letters or len(t) > 140 or t.endswith((".", ",", ";")):
+    if not letters:
         return False
     if sum(c.isupper() for c in letters) / len(letters) > 0.8 and _words(t) <= 12:
         return True

@@ -13,16 +13,19 @@ A goal inside a project's span belongs to that project.
 from __future__ import annotations
 
 import re
-from typing import Optional
+from bisect import bisect_right
+from itertools import accumulate
+from typing import Iterable, Optional
 
 from extractor.document import Document
 from extractor.layout.blocks import LIST_ITEM, Block, cells_of
 from extractor import vocab
 from extractor.vocab import nlp
 from extractor.layout.sections import Node, Tree
-from schemas import Goal, Project, Target
+from schemas import Goal, Project, Span, Target
 
 GOAL_LEMMAS = vocab.GOAL_LEMMAS
+_GOAL_LEMMA_SET = frozenset(GOAL_LEMMAS)
 HEAD_WINDOW = 3  # the goal word must be among the heading's first words
 KINDS = vocab.GOAL_KINDS
 PROJECT_KIND = "project"
@@ -44,7 +47,7 @@ RUN_IN = [
 # run-in goal labels in running text (web transcripts): "Övergripande mål: Förbundet ska ...",
 # "Mål för 2012: - Minst 500 personer ... - Minst 30 procent ..."
 RUN_IN_LABEL = re.compile(
-    r"(?<![\wåäö])(?P<label>(?:[A-ZÅÄÖ][\wåäö-]+\s+)?(?i:mål|målsättning(?:ar)?|effektmål|resultatmål|verksamhetsmål)"
+    r"(?<![\wåäö])(?=[A-ZÅÄÖm])(?P<label>(?:[A-ZÅÄÖ][\wåäö-]+\s+)?(?i:mål|målsättning(?:ar)?|effektmål|resultatmål|verksamhetsmål)"
     r"(?:\s+(?:för\s+)?(?:19|20)\d{2})?|Mål\s+\d{1,2})[ \t]*:[ \t]+(?=\S)")
 RUN_IN_STOP = re.compile(r"\s\d{1,2}\.\s+[A-ZÅÄÖ]")
 BULLET = re.compile(r"^\s*(?:[-–•*✓]\s*)+|^\s*\d{1,2}[.)]\s*")
@@ -64,6 +67,8 @@ def heading_lemmas(title: str) -> list[str]:
 
 
 def is_goal_heading(title: str) -> bool:
+    if not nlp.may_hold_lemma(title, _GOAL_LEMMA_SET):
+        return False  # no form of a goal word in it: no need to read its lemmas
     return any(l in GOAL_LEMMAS for l in heading_lemmas(title)[:HEAD_WINDOW])
 
 
@@ -291,14 +296,41 @@ def from_tables(doc: Document, node: Node, kind: str, projects: list[Project]) -
     return out
 
 
+class _Spans:
+    """Spans ``[start, end)`` to ask whether one of them holds an offset, as they are added: kept by
+    start, so that only those starting less than the longest one's length before it are looked at."""
+
+    def __init__(self, spans: Iterable[Span] = ()) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.longest = 0
+        for span in spans:
+            self.add(span)
+
+    def add(self, span: Span) -> None:
+        i = bisect_right(self.starts, span.start)
+        self.starts.insert(i, span.start)
+        self.ends.insert(i, span.end)
+        self.longest = max(self.longest, span.end - span.start)
+
+    def holds(self, offset: int) -> bool:
+        i = bisect_right(self.starts, offset) - 1
+        while i >= 0 and self.starts[i] >= offset - self.longest:
+            if offset < self.ends[i]:
+                return True
+            i -= 1
+        return False
+
+
 def from_run_in_labels(doc: Document, body_start: int, goals: list[Goal], projects: list[Project]) -> list[Goal]:
     """Goal labels inside running text (web transcripts): 'Övergripande mål: Förbundet ska ...',
     'Mål för 2012: - Minst 500 personer ... - Minst 30 procent ...'."""
     text = doc.text
     out: list[Goal] = []
+    taken = _Spans(g.span for g in goals)  # the goals' spans and those of the goals found here
     for m in RUN_IN_LABEL.finditer(text, body_start):
         a = m.end()
-        if any(g.span.start <= a < g.span.end or g.span.start <= m.start() < g.span.end for g in goals + out):
+        if taken.holds(a) or taken.holds(m.start()):
             continue
         if not m.group("label")[0].isupper():
             continue
@@ -317,28 +349,39 @@ def from_run_in_labels(doc: Document, body_start: int, goals: list[Goal], projec
             if len(piece) < 10:
                 continue
             g_start = a + off + (len(chunk[off:]) - len(chunk[off:].lstrip()))
-            if any(g.span.start <= g_start < g.span.end for g in goals + out):
+            if taken.holds(g_start):
                 continue
             project = _project_at(projects, g_start)
             out.append(Goal(text=unwrap(piece), kind=PROJECT_KIND if project else kind,
                             target=target_of(piece, g_start, doc), project=project.name if project else None,
                             span=doc.span(g_start, g_start + len(piece)), layout="run_in"))
+            taken.add(out[-1].span)
     return out
 
 
 TARGET_VALUE = re.compile(r"\bMålvärde(?:\s+(?:för\s+)?(?:19|20)\d{2})?\s*:\s*", re.I)
 
 
+def _blocks_holding(tree: Tree, offsets: list[int]) -> set[int]:
+    """Starts of the blocks of the tree's sections that hold one of ``offsets`` (a project head that
+    starts inside a block stops that block too)."""
+    blocks = sorted((b.start, b.end) for n in tree.walk() for b in n.blocks)
+    starts = [a for a, _ in blocks]
+    reach = list(accumulate((b for _, b in blocks), max))  # the furthest end of the blocks so far
+    out: set[int] = set()
+    for x in offsets:
+        i = bisect_right(starts, x) - 1
+        while i >= 0 and reach[i] > x:  # only blocks starting at or before x, while one may reach past it
+            if blocks[i][1] > x:
+                out.add(blocks[i][0])
+            i -= 1
+    return out
+
+
 def extract(doc: Document, tree: Tree, projects: list[Project], content_start: int = 0) -> list[Goal]:
     goals: list[Goal] = []
     taken: set[int] = set()
-    project_heads = {p.span.start for p in projects}
-    # a project head that starts inside a block stops that block too
-    for p in projects:
-        for n in tree.walk():
-            for b in n.blocks:
-                if b.start <= p.span.start < b.end:
-                    project_heads.add(b.start)
+    project_heads = {p.span.start for p in projects} | _blocks_holding(tree, [p.span.start for p in projects])
     for node in tree.walk():
         if node.start < content_start or not is_goal_heading(node.title):
             continue
@@ -376,12 +419,16 @@ def extract(doc: Document, tree: Tree, projects: list[Project], content_start: i
                     taken.add(b.start)
     # run-in labels in transcripts
     body = doc.text[content_start:]
+    taken = _Spans(g.span for g in goals)
     for kind, pat in RUN_IN:
         for m in pat.finditer(body):
             a = content_start + m.start("text")
-            if any(g.span.start <= a < g.span.end for g in goals):
+            if taken.holds(a):
                 continue
-            goals.extend(_make(doc, m.group("text"), a, kind, None, projects, "run_in"))
+            made = _make(doc, m.group("text"), a, kind, None, projects, "run_in")
+            goals.extend(made)
+            for g in made:
+                taken.add(g.span)
     goals.extend(from_run_in_labels(doc, content_start, goals, projects))
     goals.sort(key=lambda g: g.span.start)
     return goals

@@ -46,13 +46,16 @@ NAME_PATTERNS = (
     # "Finsam Lund", "Finsam i Lund", "Finsam Kävlings-Lomma"
     re.compile(rf"\b(?:Finsam|FINSAM)[ \t]+(?:i[ \t]+)?(?P<place>{_WORD}(?:[ \t]+{_WORD}){{0,3}})"),
 )
+# A name never crosses a line, and each of NAME_PATTERNS holds one of these words as written: the
+# patterns are run over the lines that hold one, not over the whole text.
+NAME_WORDS = re.compile(r"[Ss]amordningsförbund|SAMORDNINGSFÖRBUND|Finsam|FINSAM")
 OPENING_CHARS = 300  # a name this close to the content start is the title
 WEIGHTS = {"title": 5, "members": 3, "adoption": 3, "text": 1}
 MEMBER_CUES = vocab.MEMBER_CUES
 ADOPTION = re.compile(r"(?:fastställ|antag|beslutad|godkän)\w*\s+av\s+(?:förbunds)?styrelsen", re.I)
 PLAN_TITLE = re.compile(r"verksamhetsplan", re.I)
 YEAR = r"(?:19|20)\d{2}"
-BUDGET_RANGE = re.compile(rf"(?:budget(?:en)?(?:\s+för)?(?:\s+år)?|flerårsplan|åren|plan\s+för\s+åren"
+BUDGET_RANGE = re.compile(rf"(?=[bfåpv])(?:budget(?:en)?(?:\s+för)?(?:\s+år)?|flerårsplan|åren|plan\s+för\s+åren"
                           rf"|verksamhetsplan(?:en)?(?:\s+och\s+budget)?(?:\s+för)?(?:\s+år)?)"
                           rf"\s+({YEAR})\s*[-–—]\s*({YEAR})", re.I)
 ORG_NR = re.compile(r"org(?:anisations)?\.?\s*-?\s*nr\.?\s*:?\s*(\d{6}-\d{4})", re.I)
@@ -106,16 +109,24 @@ def canonical_name(place: str) -> str:
     return CANONICAL.format(place=place)
 
 
-def _sentence_spans(text: str, start: int) -> list[tuple[int, int]]:
-    return [(start + s.start, start + s.end) for s in nlp.sentences(text[start:])]
+def name_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each line of ``text`` that holds one of NAME_WORDS, in order."""
+    out: list[tuple[int, int]] = []
+    for m in NAME_WORDS.finditer(text):
+        if out and m.start() < out[-1][1]:
+            continue  # on the line already taken
+        end = text.find("\n", m.end())
+        out.append((text.rfind("\n", 0, m.start()) + 1, len(text) if end < 0 else end))
+    return out
 
 
 def association(text: str, start: int, members_span: Optional[tuple[int, int]], adoption_span: Optional[tuple[int, int]]):
     scores: dict[str, float] = defaultdict(float)
     forms: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
     body = text[start:]
+    lines = name_lines(body)
     for i, pat in enumerate(NAME_PATTERNS):
-        for m in pat.finditer(body):
+        for m in (m for a, b in lines for m in pat.finditer(body, a, b)):
             raw_place = m.group("place")
             words = raw_place.split()
             cut = next((k for k, w in enumerate(words) if w.lower() in NOT_PLACES or (k and w.lower() == "i" and k == len(words) - 1)), None)
@@ -161,17 +172,20 @@ def association(text: str, start: int, members_span: Optional[tuple[int, int]], 
 MEMBER_HINT = re.compile(r"försäkringskassa|arbetsförmedling|region|landsting|kommun", re.I)
 
 
-def members(text: str, start: int) -> tuple[list[tuple[nlp.Found, int]], Optional[tuple[int, int]]]:
+def members(sentences: list[nlp.Found], start: int) -> tuple[list[tuple[nlp.Found, int]], Optional[tuple[int, int]]]:
     """The members named in the plan's members sentence (the sentence naming most member
-    organisations, with a cue word such as 'medlemmar' or 'parter' counting double)."""
+    organisations, with a cue word such as 'medlemmar' or 'parter' counting double).
+    ``sentences``: those of the text from ``start`` on."""
     best, best_score, best_span = [], 0.0, None
-    body = text[start:]
-    for s in nlp.sentences(body):
+    for s in sentences:
         if not MEMBER_HINT.search(s.text):
             continue  # cheap test first: most sentences name no member organisation
+        most = nlp.members_at_most(s.text)
+        if most is not None and most + 2 <= best_score:
+            continue  # cannot outscore the best sentence so far, even with a cue word
         found = nlp.members_in(s.text)
         names = {f.text for f in found}
-        if not names:
+        if not names or len(names) + 2 <= best_score:
             continue
         cue = any(any(l.startswith(c) for c in MEMBER_CUES) for l in nlp.lemmas(s.text))
         score = len(names) + (2 if cue else 0)
@@ -228,9 +242,11 @@ def budget_years(text: str, start: int, year: Optional[int]) -> list[int]:
     return sorted(years)
 
 
-def adoption(text: str, start: int) -> tuple[Optional[date], Optional[tuple[int, int]]]:
-    for a, b in _sentence_spans(text, start):
-        sent = text[a:b]
+def adoption(sentences: list[nlp.Found], start: int) -> tuple[Optional[date], Optional[tuple[int, int]]]:
+    """The date the plan was adopted, from the first sentence saying so, and that sentence's span.
+    ``sentences``: those of the text from ``start`` on."""
+    for s in sentences:
+        sent, a, b = s.text, start + s.start, start + s.end
         m = ADOPTION.search(sent)
         if not m:
             continue
@@ -258,12 +274,13 @@ def speaks_of_plan(text: str) -> bool:
 def extract(doc: Document) -> Metadata:
     text = doc.text
     start = content_start(text)
-    found, members_span = members(text, start)
+    sentences = nlp.sentences(text[start:])
+    found, members_span = members(sentences, start)
     if len({f.text for f, _ in found}) < 3:  # no sentence names them all: a members table may
         tabled = members_table(text, start)
         if len({f.text for f, _ in tabled}) > len({f.text for f, _ in found}):
             found = tabled
-    adopted, adoption_span = adoption(text, start)
+    adopted, adoption_span = adoption(sentences, start)
     name, aliases, name_span = association(text, start, members_span, adoption_span)
     year = plan_year(text, start)
     meta = Metadata(association=name, aliases=aliases, plan_year=year, budget_years=budget_years(text, start, year),

@@ -15,6 +15,7 @@ run together (web transcripts). Names that are "ej ännu beslutade" are not gran
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 import re
 from collections import Counter
 from typing import Optional
@@ -435,8 +436,10 @@ def _alternation(labels) -> str:
 # "Huvudman: X", "Budget 2022: X", "Beviljat för 2012: X", "Huvudman      X" (aligned), "Huvudman:\nX",
 # and a label with words after it before its colon: "Huvudman för insatsen: X", "Medel från förbundet 2022: X"
 _QUALIFIER = r"(?P<{}>(?:[ \t]+(?!(?:19|20)\d{{2}}\b)[\wåäöÅÄÖ-]+){{1,3}}?)??"
+# the first letters of the labels, tested before the labels themselves: most places in a text start none
+_FIELD_FIRST = "".join(sorted({label[0].lower() for label in (*YEAR_FIELD_LABELS, *FIELD_LABELS)}))
 FIELD_RE = re.compile(
-    rf"(?<![\wåäöÅÄÖ-])(?:(?P<ylabel>{_alternation(YEAR_FIELD_LABELS)}){_QUALIFIER.format('yqual')}"
+    rf"(?<![\wåäöÅÄÖ-])(?=[{re.escape(_FIELD_FIRST)}])(?:(?P<ylabel>{_alternation(YEAR_FIELD_LABELS)}){_QUALIFIER.format('yqual')}"
     rf"(?:[ \t]+(?:för[ \t]+)?(?:år[ \t]+)?(?P<year>{_YEAR}))?"
     rf"|(?P<plabel>{_alternation(FIELD_LABELS)}){_QUALIFIER.format('pqual')})"
     rf"(?P<sep>[ \t]*:|[ \t]{{2,}}(?=\S)|[ \t]*(?=\n))", re.I)
@@ -635,7 +638,8 @@ def from_fields(doc: Document, tree: Tree, start: int, year: Optional[int]) -> l
         vstart = m.end()
         if m.group("sep").strip() == "" and text[vstart:vstart + 1] in ("\n", ""):
             vstart += 1
-        if not text[vstart:text.find("\n", vstart) if "\n" in text[vstart:] else len(text)].strip():
+        line_end = text.find("\n", vstart)
+        if not text[vstart:line_end if line_end >= 0 else len(text)].strip():
             # 'Huvudman\n\nKumla kommun': the value is the next line that is not blank
             nonblank = re.compile(r"\S").search(text, vstart)
             if nonblank and nonblank.start() < nxt:
@@ -677,7 +681,8 @@ def from_fields(doc: Document, tree: Tree, start: int, year: Optional[int]) -> l
     heads_after = sorted(n.start for n in tree.walk() if n.kind != "field")
     for i, p in enumerate(out):
         limit = out[i + 1].span.start if i + 1 < len(out) else len(text)
-        end = next((h for h in heads_after if h > p.span.start), len(text))
+        after = bisect_right(heads_after, p.span.start)
+        end = heads_after[after] if after < len(heads_after) else len(text)
         end = max(min(end, limit, p.span.end + TAIL_CHARS), p.span.end)
         p.span = doc.span(p.span.start, _trim(doc, min(end, limit)))
     return out
@@ -827,6 +832,9 @@ TABLE_TOTAL_HEAD = re.compile(r"^(?:totalt|total|summa)\b", re.I)
 TOTAL_ROW = re.compile(r"^(?:summa|totalt|total|s:a)\b", re.I)
 
 
+CELL_GAP = re.compile(r"\t|\||\s\s")  # what separates the cells of a table line (_split_cells)
+
+
 def _split_cells(line: str) -> list[tuple[int, str]]:
     """(offset in line, text) of the cells of one table line: tabs, '|' or runs of spaces."""
     if "\t" in line:
@@ -853,9 +861,9 @@ def from_insats_tables(doc: Document, tree: Tree, start: int, year: Optional[int
     i = 0
     while i < len(lines):
         line = lines[i]
-        if line.start < start:
+        if line.start < start or not CELL_GAP.search(line.text):
             i += 1
-            continue
+            continue  # a line without a tab, a pipe or two spaces in a row is one cell: no header
         head = _split_cells(line.text)
         texts = [t for _, t in head]
         if len(head) < 3 or not TABLE_NAME_HEAD.match(texts[0]) or not any(TABLE_OWNER_HEAD.match(t) for t in texts):
@@ -964,7 +972,7 @@ def from_prose(doc: Document, tree: Tree, start: int, year: Optional[int]) -> li
                     break
                 continue
             body = text[n.heading_end:n.end]
-            if _field_matches(body, 0) and any(r in ("owner", "amount") for _, r in _field_matches(body, 0)):
+            if any(r in ("owner", "amount") for _, r in _field_matches(body, 0)):
                 continue  # a field record: from_fields reads it
             p = Project(name=name, span=doc.span(n.start, _trim(doc, n.end)), layout="prose")
             for s in nlp.sentences(body):

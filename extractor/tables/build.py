@@ -44,6 +44,15 @@ CLOSING_RE = vocab.compile_words(vocab.CLOSING_WORDS)
 RESULT_RE = vocab.compile_words(vocab.RESULT_WORDS)
 
 
+def _any_of(patterns: list[re.Pattern[str]]) -> re.Pattern[str]:
+    """One pattern that matches where any of ``patterns`` (all case-insensitive) matches."""
+    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.I)
+
+
+ROLE_RE = _any_of([OF_WHICH_RE, TOTAL_RE, RESULT_RE, OPENING_RE, CLOSING_RE])  # a label with a role word
+SECTION_RE = _any_of([rx for _, rx in SECTION_WORDS])  # a label with a section word
+
+
 # -- shared helpers -----------------------------------------------------------------
 def plan_year_hint(doc: Document) -> Optional[int]:
     """The plan's year as its opening lines state it (used for tables with no year header)."""
@@ -55,8 +64,11 @@ def plan_year_hint(doc: Document) -> Optional[int]:
     return Counter(years).most_common(1)[0][0] if years else None
 
 
+_SPACE_RUN = re.compile(r"\s+")
+
+
 def _strip(s: str) -> str:
-    return re.sub(r"\s+", " ", s).strip()
+    return _SPACE_RUN.sub(" ", s).strip()
 
 
 CAPTION_START = vocab.CAPTION_START
@@ -102,6 +114,8 @@ def classify(label: str, has_values: bool, current: str, balance: bool) -> tuple
     text = label.lower()
     if not has_values:
         role = "header"
+    elif not ROLE_RE.search(text):  # none of the words below: only an empty label has a role
+        role = None if label.strip() else "subtotal"
     elif OF_WHICH_RE.search(text):
         role = "of_which"
     elif not label.strip():
@@ -115,7 +129,7 @@ def classify(label: str, has_values: bool, current: str, balance: bool) -> tuple
     elif CLOSING_RE.search(text):
         role = "closing"
     section = current
-    for name, rx in SECTION_WORDS:
+    for name, rx in SECTION_WORDS if SECTION_RE.search(text) else ():
         if rx.search(text):
             section = name
             break
@@ -128,7 +142,11 @@ def classify(label: str, has_values: bool, current: str, balance: bool) -> tuple
     return section, role
 
 
-def build_table(doc: Document, grid: Grid, chosen: Optional[dict[int, int]] = None) -> BudgetTable:
+def build_table(doc: Document, grid: Grid, chosen: Optional[dict[int, int]] = None,
+                memo: Optional[dict] = None) -> BudgetTable:
+    """The grid as a budget table, with the readings ``chosen`` of its ambiguous rows. Tables built
+    from one grid with one ``memo`` share the rows read the same way (the audit reads rows, never
+    changes them)."""
     unit = grid.unit or "kr"
     factor = numbers.unit_factor(unit) or 1
     unit_source = grid.unit_source if grid.unit else "document"
@@ -141,9 +159,13 @@ def build_table(doc: Document, grid: Grid, chosen: Optional[dict[int, int]] = No
         current = "income"  # a table of members' contributions
     opened = False
     for r_index, grow in enumerate(grid.rows):
-        values = grow.values
-        if chosen is not None and grow.alternatives:
-            values = grow.alternatives[chosen.get(r_index, 0)]
+        choice = chosen.get(r_index, 0) if chosen is not None and grow.alternatives else None
+        key = (r_index, choice, current, opened)  # all a row's reading depends on
+        if memo is not None and key in memo:
+            row, current, opened = memo[key]
+            rows.append(row)
+            continue
+        values = grow.values if choice is None else grow.alternatives[choice]
         section, role = classify(grow.label, bool(values) or grow.blank_cells > 0, current, grid.balance)
         if role == "header":
             if section == current and opened and section in ("income",) and not INCOME_RE.search(grow.label):
@@ -167,8 +189,11 @@ def build_table(doc: Document, grid: Grid, chosen: Optional[dict[int, int]] = No
                               unit_source=source, flags=vc.amount.flags, span=doc.span(vc.start, vc.end)))
         if role is None and section == "income" and current == "cost" and not INCOME_RE.search(grow.label):
             section = "cost"
-        rows.append(BudgetRow(label=grow.label, code=grow.code, section=section, role=role,
-                              is_total=role in ("total", "subtotal"), span=doc.span(grow.start, grow.end), cells=cells))
+        row = BudgetRow(label=grow.label, code=grow.code, section=section, role=role,
+                        is_total=role in ("total", "subtotal"), span=doc.span(grow.start, grow.end), cells=cells)
+        rows.append(row)
+        if memo is not None:
+            memo[key] = (row, current, opened)
     return BudgetTable(title=grid.title or grid.caption[:90], unit=unit, layout=grid.layout,  # type: ignore[arg-type]
                        span=doc.span(grid.start, grid.end), columns=columns, rows=rows, doubts=grid.doubts)
 
@@ -183,12 +208,13 @@ def resolve(doc: Document, grid: Grid, judge: Judge) -> BudgetTable:
     if not ambiguous:
         return build_table(doc, grid)
     options = [range(len(grid.rows[i].alternatives)) for i in ambiguous]
+    memo: dict = {}
     best = None
     for n, combo in enumerate(product(*options)):
         if n >= SETTINGS.readings:
             break
         chosen = dict(zip(ambiguous, combo))
-        table = build_table(doc, grid, chosen)
+        table = build_table(doc, grid, chosen, memo)
         score = (*judge(table), sum(combo))
         if best is None or score < best[0]:
             best = (score, table)
@@ -214,7 +240,7 @@ def text_regions(blocks: list[Block]) -> list[Block]:
 PAGE_MARK = re.compile(r"^\s*(?:sida|page|s\.)?\s*\d{1,3}(?:\s*(?:av|/|\()\s*\d{1,3}\)?)?\b", re.I)
 
 
-def continues(doc: Document, blocks: list[Block], prev: int, cur: int, repeated: set[str]) -> bool:
+def continues(doc: Document, blocks: list[Block], prev: int, cur: int, repeated: "RepeatedLines | set[str]") -> bool:
     """Does the table block ``cur`` continue the table block ``prev`` over a page break?
 
     It does when it has no header of its own, stands in the same physical form, and all that
@@ -230,10 +256,24 @@ def continues(doc: Document, blocks: list[Block], prev: int, cur: int, repeated:
     return True
 
 
+class RepeatedLines:
+    """The lines (spaces folded) a document holds more than once, tab lines aside; counted the
+    first time one is asked for, as most documents never ask."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self._lines: Optional[set[str]] = None
+
+    def __contains__(self, text: str) -> bool:
+        if self._lines is None:
+            counts = Counter(_strip(l.text) for l in self.doc.lines if l.text.strip() and "\t" not in l.text)
+            self._lines = {t for t, n in counts.items() if n > 1}
+        return text in self._lines
+
+
 def table_blocks(doc: Document, blocks: list[Block]) -> list[tuple[int, Block]]:
     """The table blocks, each joined with the blocks that continue it on the next page."""
-    counts = Counter(_strip(l.text) for l in doc.lines if l.text.strip() and "\t" not in l.text)
-    repeated = {t for t, n in counts.items() if n > 1}
+    repeated = RepeatedLines(doc)
     out: list[tuple[int, Block]] = []
     last = None
     for i, block in enumerate(blocks):
@@ -248,7 +288,7 @@ def table_blocks(doc: Document, blocks: list[Block]) -> list[tuple[int, Block]]:
     return out
 
 
-DOCUMENT_UNIT = re.compile(rf"\b(?:alla\s+)?(?:belopp|siffror|summor)\b[^.\n]{{0,30}}?\bi\s+({numbers.UNIT_ALTERNATIVES})\b", re.I)
+DOCUMENT_UNIT = re.compile(rf"\b(?=[abs])(?:alla\s+)?(?:belopp|siffror|summor)\b[^.\n]{{0,30}}?\bi\s+({numbers.UNIT_ALTERNATIVES})\b", re.I)
 
 
 def document_unit(doc: Document) -> Optional[str]:

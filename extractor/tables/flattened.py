@@ -41,7 +41,9 @@ TOKEN_RE = re.compile(
     r"|(?P<word>\S+)"
 )
 DATE = re.compile(r"(?:19|20)\d{2}-\d{2}-\d{2}")
-UNIT_MARKER = re.compile(rf"^\((?:belopp\s+)?(?:i\s+)?(?:{numbers.UNIT_ALTERNATIVES})\)$", re.I)  # '(tkr)', '(i kr)'
+_UNIT_MARKER = rf"\((?:belopp\s+)?(?:i\s+)?(?:{numbers.UNIT_ALTERNATIVES})\)"
+UNIT_MARKER = re.compile(rf"^{_UNIT_MARKER}$", re.I)  # '(tkr)', '(i kr)'
+UNIT_MARKER_IN = re.compile(_UNIT_MARKER, re.I)  # a text without one holds no table of labels or years
 
 HEADER_WORDS = {"id", "konto", "kst", "beskrivning", "text", "årsbudget", "budget", "utfall", "prognos", "belopp", "plan"}
 CODE_WORDS = {"id", "konto", "kst"}
@@ -52,7 +54,7 @@ AMOUNT_KR = re.compile(rf"\s*((?:[-−–]\s?)?(?:{numbers.NUMBER}))\s*kr\.?")
 FUNCTION_WORDS = {"med", "och", "i", "för", "av", "samt", "&"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Tok:
     kind: str  # paren, num, dash, plus, word
     text: str
@@ -187,6 +189,9 @@ def page_furniture(text: str) -> list[tuple[int, int]]:
 
 def grids_in(doc: Document, block: Block, year_hint: Optional[int]) -> Iterator[Grid]:
     text = doc.text[block.start : block.end]
+    if not UNIT_MARKER_IN.search(text):  # the tables of labels or years start at a unit marker
+        yield from _percent_lists(doc, block, year_hint)
+        return
     junk = [(block.start + a, block.start + b) for a, b in page_furniture(text)]
     tokens = [t for t in tokenize(text, block.start) if not any(a <= t.start < b for a, b in junk)]
     legend = {flag: LEGEND_KINDS.get(word.lower(), word.lower()) for flag, word in LEGEND_RE.findall(text)}

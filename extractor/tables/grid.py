@@ -32,6 +32,9 @@ class TableSettings:
 SETTINGS = TableSettings()
 _KIND_RES = [(kind, vocab.compile_words(words)) for kind, words in vocab.COLUMN_KINDS]
 _NON_AMOUNT_RES = [(kind, vocab.compile_words(words)) for kind, words in vocab.NON_AMOUNT_COLUMNS]
+# each table's words in one pattern: whether any of them is in a label, in one search
+_ANY_KIND = vocab.compile_words(w for _, words in vocab.COLUMN_KINDS for w in words)
+_ANY_NON_AMOUNT = vocab.compile_words(w for _, words in vocab.NON_AMOUNT_COLUMNS for w in words)
 _MONTH = vocab.compile_words("=" + m for m in vocab.MONTHS + vocab.MONTH_ABBREVIATIONS)
 AMOUNT_KINDS = {"budget", "actual", "forecast", "wish", "allocation", "equity", "total", "value"}
 
@@ -92,6 +95,8 @@ class Grid:
 
 def column_kind(label: str) -> str:
     """The kind of the figures under a header: 'Utfall 2023' -> actual; no kind word -> budget."""
+    if not _ANY_KIND.search(label):
+        return "budget"
     for kind, rx in _KIND_RES:
         if rx.search(label):
             return kind
@@ -101,7 +106,7 @@ def column_kind(label: str) -> str:
 def non_amount_kind(label: str) -> Optional[str]:
     """'Not', 'Konto', 'Andel', 'Invånare', 'Huvudman', 'Period': a column whose cells are not kronor."""
     text = label.strip()
-    if not text or numbers.find_unit(text) or any(rx.search(text) for _, rx in _KIND_RES):
+    if not text or not _ANY_NON_AMOUNT.search(text) or numbers.find_unit(text) or _ANY_KIND.search(text):
         return None
     for kind, rx in _NON_AMOUNT_RES:
         if rx.search(text):
@@ -117,10 +122,10 @@ def is_header_cell(text: str) -> bool:
     if non_amount_kind(t):
         return True
     if numbers.parse_year(t) is not None and year_like(t):
-        named = any(rx.search(t) for _, rx in _KIND_RES) or numbers.find_unit(t)
+        named = _ANY_KIND.search(t) or numbers.find_unit(t)
         # a period ("1 januari 2015 – 31 december 2018", "2015-09-01 – 2018-08-31") is a value, not a header
         return bool(named) or not (_MONTH.search(t) or len(numbers.years_in(t)) >= 2)
-    if not re.search(r"\d", t) and (numbers.find_unit(t) or any(rx.search(t) for _, rx in _KIND_RES)):
+    if not re.search(r"\d", t) and (numbers.find_unit(t) or _ANY_KIND.search(t)):
         return True
     return bool(re.search(r"\b(?:år|belopp)\b", t, re.I))
 

@@ -164,15 +164,17 @@ def lemma_table() -> dict[str, str]:
 @Language.factory("finsam_lemmas")
 def _make_lemma_fixer(nlp: Language, name: str):
     """Lower-case lookup (the table is keyed on lower-case forms) and the exception table."""
-    table = lemma_table()
-
     def fix(doc: Doc) -> Doc:
         for tok in doc:
-            low = tok.lower_
-            tok.lemma_ = LEMMA_EXCEPTIONS.get(low) or table.get(low, low)
+            tok.lemma_ = lemma_of(tok.lower_)
         return doc
 
     return fix
+
+
+def lemma_of(low: str) -> str:
+    """The lemma of a lower-case form: the exception table, then the lookup table, else the form."""
+    return LEMMA_EXCEPTIONS.get(low) or lemma_table().get(low, low)
 
 
 @lru_cache(maxsize=1)
@@ -183,9 +185,46 @@ def get_nlp() -> Language:
     nlp.add_pipe("sentencizer")
     ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
     nlp.initialize()  # clears ruler patterns, so they are added after
-    ruler.add_patterns([{"label": label, "id": pid, "pattern": pat} if pid else {"label": label, "pattern": pat}
-                        for label, pid, pat in PATTERNS])
+    nlp.tokenizer.max_cache_size = KEPT_CHUNKS
+    flags: dict[tuple[str, str, str], int] = {}
+    ruler.add_patterns([{"label": label, "id": pid, "pattern": _as_flags(nlp, pat, flags)} if pid else
+                        {"label": label, "pattern": _as_flags(nlp, pat, flags)} for label, pid, pat in PATTERNS])
     return nlp
+
+
+def _as_flags(nlp: Language, pattern: list[dict], flags: dict[tuple[str, str, str], int]) -> list[dict]:
+    """The pattern with each REGEX and IN test of a token's text (TEXT, LOWER) as a flag of the
+    vocabulary's words (``Vocab.add_flag``): the same test, made once per distinct word and read
+    by the matcher without calling back into Python for every token."""
+    from spacy.attrs import FLAG19, LOWER
+
+    lower = nlp.vocab.lex_attr_getters[LOWER]  # how a word's LOWER is made
+
+    def add_flag(getter) -> int:  # on a free bit of the custom range FLAG19-FLAG63
+        bit = next(b for b in range(FLAG19, 64) if b not in nlp.vocab.lex_attr_getters)
+        return nlp.vocab.add_flag(getter, bit)
+
+    out = []
+    for spec in pattern:
+        spec = dict(spec)
+        for attr in ("TEXT", "LOWER"):
+            test = spec.get(attr)
+            if not isinstance(test, dict) or set(test) - {"REGEX", "IN"} or len(test) != 1:
+                continue
+            (predicate, value), = test.items()
+            key = (attr, predicate, json.dumps(value, ensure_ascii=False))
+            if key not in flags:
+                form = (lambda s: s) if attr == "TEXT" else lower
+                if predicate == "REGEX":
+                    rx = re.compile(value)
+                    flags[key] = add_flag(lambda s, rx=rx, form=form: bool(rx.search(form(s))))
+                else:
+                    words = frozenset(value)
+                    flags[key] = add_flag(lambda s, words=words, form=form: form(s) in words)
+            del spec[attr]
+            spec[flags[key]] = True
+        out.append(spec)
+    return out
 
 
 # Characters analysed at once. A longer text (a 300-page plan) is analysed in pieces cut at
@@ -205,21 +244,71 @@ def pieces(text: str, size: int = PIECE) -> list[str]:
     return out + [text] if text or not out else out
 
 
+# The tokenizer keeps the tokens of each chunk of text between spaces, so that a word met again is
+# not split again; but spaCy's tokenizer (3.8) stops keeping any in a text once it has met a chunk
+# holding a special case ("kr", "t.ex."), and a plan always holds one early: every later chunk was
+# split anew, ten times slower than a kept one. So each new chunk is first tokenised on its own,
+# where it is kept unless it holds a special case itself. The tokens are the same either way (a
+# chunk's tokens never depend on its neighbours: that is what lets the tokenizer keep them).
+KEPT_CHUNKS = 100_000  # chunks the tokenizer keeps (spaCy keeps 10 000): a few MB
+_seen_chunks: set[str] = set()
+
+
+def make_doc(text: str) -> Doc:
+    """``nlp.make_doc(text)``, the chunks of ``text`` not met before tokenised (and kept) first."""
+    nlp = get_nlp()
+    tokenizer = nlp.tokenizer
+    if len(_seen_chunks) < tokenizer.max_cache_size:
+        new = set(text.split()) - _seen_chunks
+        for chunk in new:
+            tokenizer(chunk)
+        _seen_chunks.update(new)
+    return nlp.make_doc(text)
+
+
+# Each reader runs the steps it needs of the pipeline, on the tokens: the entity readers the
+# entity ruler (whose patterns read token texts alone), the lemmas the lemma table, the sentences
+# the sentencizer.
+
+
 def _analysed(text: str) -> Doc:
     nlp = get_nlp()
+    ruler = nlp.get_pipe("entity_ruler")
     if len(text) <= PIECE:
-        return nlp(text)
-    return Doc.from_docs([nlp(piece) for piece in pieces(text)], ensure_whitespace=False)
+        return ruler(make_doc(text))
+    return Doc.from_docs([ruler(make_doc(piece)) for piece in pieces(text)], ensure_whitespace=False)
 
 
 @lru_cache(maxsize=64)
 def analyse(text: str) -> Doc:
-    """The analysed text (cached: a document is analysed once however many parsers ask)."""
+    """The text's tokens and entities (cached: a text is analysed once however many readers ask)."""
     return _analysed(text)
 
 
+def tokens(text: str) -> Doc:
+    """The text tokenised, and nothing more."""
+    nlp = get_nlp()
+    if len(text) <= PIECE:
+        return make_doc(text)
+    return Doc.from_docs([make_doc(piece) for piece in pieces(text)], ensure_whitespace=False)
+
+
+@lru_cache(maxsize=8)
+def forms_of(lemmas: frozenset[str]) -> tuple[str, ...]:
+    """The lower-case forms whose lemma (as :func:`lemmas` gives it) is one of ``lemmas``."""
+    candidates = set(lemma_table()) | set(LEMMA_EXCEPTIONS) | set(lemmas)
+    return tuple(sorted(f for f in candidates if lemma_of(f).lower() in lemmas))
+
+
+def may_hold_lemma(text: str, lemmas: frozenset[str]) -> bool:
+    """False when no word of ``text`` can have one of ``lemmas``: no form of them is in its lower case."""
+    low = text.lower()
+    return any(f in low for f in forms_of(lemmas))
+
+
 def lemmas(text: str) -> list[str]:
-    return [t.lemma_.lower() for t in _analysed(text) if not t.is_punct and not t.is_space]
+    """The lemmas of the words of ``text`` (punctuation and spaces left out), lower case."""
+    return [lemma_of(t.lower_).lower() for t in tokens(text) if not t.is_punct and not t.is_space]
 
 
 def is_stop(word: str) -> bool:
@@ -271,6 +360,23 @@ def members_in(text: str) -> list[Found]:
             continue
         out.append(Found(name, ent.start_char, ent.end_char, kind))
     return out
+
+
+# Words one of which every MEMBER entity holds (in any case, within a word: "Västra
+# Götalandsregionen"), except the lists of municipalities, which end in or open with "kommuner"
+# ("kommunerna"). The longer forms ("Regionen", "landstinget") hold the shorter.
+_MEMBER_WORDS = tuple(sorted({w.lower() for w in (*STATE_MEMBERS, *REGION_WORDS, *COUNTY_COUNCIL_WORDS, *MUNICIPALITY_WORDS)}))
+_MEMBER_WORDS = tuple(w for w in _MEMBER_WORDS if not any(v != w and v in w for v in _MEMBER_WORDS))
+_MUNICIPALITY_LISTS = "kommuner"
+
+
+def members_at_most(text: str) -> Optional[int]:
+    """At most how many members ``members_in(text)`` finds, without analysing it: entities do not
+    overlap, so each holds a member word of its own. None when ``text`` may list municipalities."""
+    low = text.lower()
+    if _MUNICIPALITY_LISTS in low:
+        return None
+    return sum(low.count(w) for w in _MEMBER_WORDS)
 
 
 def _municipality_list(text: str, a: int, b: int) -> list[Found]:
@@ -395,14 +501,42 @@ def date_ranges(text: str) -> list[Found]:
 
 
 def sentences(text: str) -> list[Found]:
-    """The sentences of ``text``; a long text piece by piece, never held analysed as a whole."""
-    if len(text) <= PIECE:
-        return [Found(s.text, s.start_char, s.end_char, "sentence") for s in analyse(text).sents]
+    """The sentences of ``text`` as the pipeline's sentencizer splits them; a long text piece by
+    piece, never held tokenised as a whole."""
     out, offset = [], 0
     for piece in pieces(text):
-        out += [Found(s.text, offset + s.start_char, offset + s.end_char, "sentence") for s in get_nlp()(piece).sents]
+        out += [Found(piece[a:b], offset + a, offset + b, "sentence") for a, b in sentence_bounds(make_doc(piece))]
         offset += len(piece)
     return out
+
+
+@lru_cache(maxsize=1)
+def _punct_char_ids() -> "numpy.ndarray":
+    import numpy
+
+    strings = get_nlp().vocab.strings
+    return numpy.array(sorted(strings.add(c) for c in get_nlp().get_pipe("sentencizer").punct_chars), dtype=numpy.uint64)
+
+
+def sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
+    """(start, end) characters of the sentences spaCy's sentencizer finds in ``doc``, read from the
+    token arrays instead of token by token: a token that is neither punctuation nor one of the
+    sentencizer's sentence-final characters starts a sentence when such a character stands between
+    it and the previous such token; the first token starts one too."""
+    import numpy
+    from spacy.attrs import IDX, IS_PUNCT, LENGTH, ORTH
+
+    if not len(doc):
+        return []
+    tokens = doc.to_array([IS_PUNCT, ORTH, IDX, LENGTH])
+    final = numpy.isin(tokens[:, 1], _punct_char_ids())
+    words = numpy.flatnonzero((tokens[:, 0] == 0) & ~final)
+    finals_before = numpy.concatenate(([0], numpy.cumsum(final)))  # [i]: sentence-final tokens before token i
+    after_previous = numpy.concatenate(([0], words[:-1] + 1))  # the first token after the previous word
+    starts = words[finals_before[words] > finals_before[after_previous]]
+    starts = numpy.union1d([0], starts)
+    lasts = numpy.append(starts[1:], len(doc)) - 1
+    return list(zip(tokens[starts, 2].tolist(), (tokens[lasts, 2] + tokens[lasts, 3]).tolist()))
 
 
 _MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))

@@ -17,6 +17,10 @@ from extractor.vocab import FOOTNOTE_MARKS, MINUS, SPACES, UNIT_NAMES, UNITS
 
 _SP = f"[{SPACES}]"
 
+_SP_RUN = re.compile(f"{_SP}+")
+_SPACE_CHARS = re.compile(f"[{SPACES}]")
+_DOTTED = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+
 _UNIT_ALT = "|".join(sorted((re.escape(u).replace("\\ ", _SP + "?") for u in UNITS), key=len, reverse=True))
 UNIT_ALTERNATIVES = _UNIT_ALT
 UNIT_RE = re.compile(rf"(?<![\wåäöÅÄÖ])(?:{_UNIT_ALT})(?![\wåäöÅÄÖ])", re.I)
@@ -50,7 +54,7 @@ class Amount:
 def unit_factor(unit: str | None) -> Optional[int]:
     if not unit:
         return None
-    key = re.sub(f"{_SP}+", " ", unit.strip().lower())
+    key = _SP_RUN.sub(" ", unit.strip().lower())
     return UNITS.get(key)
 
 
@@ -74,8 +78,8 @@ def number_value(s: str) -> Decimal:
     neg = s[:1] in MINUS or (s[:1] == "(" and s[-1:] == ")")
     if neg:
         s = s[1:-1] if s[:1] == "(" else s[1:]
-    digits = re.sub(f"[{SPACES}]", "", s)
-    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", digits):
+    digits = _SPACE_CHARS.sub("", s)
+    if _DOTTED.fullmatch(digits):
         digits = digits.replace(".", "")
     try:
         v = Decimal(digits.replace(",", "."))
@@ -117,11 +121,11 @@ def parse_year(text: str) -> Optional[int]:
     m = YEAR_RE.search(text)
     if not m:
         return None
-    return int(re.sub(f"[{SPACES}]", "", m.group(0)))
+    return int(_SPACE_CHARS.sub("", m.group(0)))
 
 
 def years_in(text: str) -> list[int]:
-    return [int(re.sub(f"[{SPACES}]", "", m.group(0))) for m in YEAR_RE.finditer(text)]
+    return [int(_SPACE_CHARS.sub("", m.group(0))) for m in YEAR_RE.finditer(text)]
 
 
 def year_range(text: str) -> list[int]:
