@@ -6,6 +6,7 @@ nothing else in the code spells a unit, a minus sign or a total word.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Iterable
 
@@ -121,18 +122,25 @@ _W = r"[\wåäöÅÄÖ]"
 def words_re(words: Iterable[str]) -> str:
     """An alternation of the words for a regex (see the marks above). A space matches any run of
     spaces; a dot may be left out ('ack res' and 'ack. res')."""
-    parts = []
+    parts: list[tuple[str, str]] = []
     for w in sorted(set(words), key=lambda x: len(x.lstrip("=^")), reverse=True):
         mark, word = (w[0], w[1:]) if w[:1] in "=^" else ("", w)
         p = re.escape(word).replace(r"\.\ ", r"\.?\s*").replace(r"\ ", r"\s+")
         if p.endswith(r"\."):
             p = p[:-2] + r"\.?"
-        if mark == "=":
-            p = rf"(?<!{_W}){p}(?!{_W})"
-        elif mark == "^":
+        if mark == "^":
             p = rf"^\s*{p}(?!{_W})"
-        parts.append(p)
-    return "(?:" + "|".join(parts) + ")"
+        parts.append((mark, p))
+    # whole words next to each other in the order share one test of the word boundaries: the same
+    # matches, the boundaries tested once at each place rather than once per word
+    out = []
+    for whole, run in itertools.groupby(parts, key=lambda part: part[0] == "="):
+        alternatives = [p for _, p in run]
+        if whole:
+            out.append(rf"(?<!{_W})(?:{'|'.join(alternatives)})(?!{_W})")
+        else:
+            out += alternatives
+    return "(?:" + "|".join(out) + ")"
 
 
 def compile_words(words: Iterable[str]) -> re.Pattern[str]:
