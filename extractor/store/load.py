@@ -21,7 +21,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Literal, Optional, TypeVar
 
-from sqlalchemy import Engine, create_engine, delete, event, inspect, select, update
+from sqlalchemy import Engine, create_engine, delete, event, insert, inspect, select, update
 from sqlalchemy import text as sql
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
@@ -215,11 +215,11 @@ def load_plan(engine: Engine, plan: PlanDocument, replace: bool = False, text: O
                     return "present"
                 promote_copies(session, old)
                 session.execute(delete(m.Document).where(m.Document.id == old))
-            doc = to_rows(plan, text if text is not None else plan.text)
-            doc.source_path_bytes = path_bytes(path)
-            session.add(doc)
-            session.flush()
-            doc.duplicate_of = same_plan(session, doc.id, plan)
+            conn = session.connection()
+            doc_id = insert_rows(conn, plan, text if text is not None else plan.text, path_bytes(path))
+            copy = same_plan(session, doc_id, plan)
+            if copy is not None:
+                session.execute(update(m.Document).where(m.Document.id == doc_id).values(duplicate_of=copy))
             session.execute(delete(m.Failure).where((m.Failure.path == plan.source.path) | (m.Failure.sha256 == sha)))
     except IntegrityError:
         # Another process stored the same document between our check and our insert
@@ -287,7 +287,50 @@ def source_file(stored: dict) -> str | bytes:
     return stored.get("source_path_bytes") or stored["source_path"]
 
 
-# -- PlanDocument -> rows (pure: builds objects, touches no database) -----------
+# -- PlanDocument -> rows: each table's rows made as values, then inserted many at once -----------
+
+
+def insert_rows(conn, plan: PlanDocument, text: Optional[str], source_path_bytes: Optional[bytes]) -> int:
+    """Insert everything ``plan`` holds, in the caller's transaction; returns the document's id.
+
+    Each table's rows go in one statement (SQLAlchemy's insert of many values; the ids of tables, rows
+    and projects, which others point at, come back in the order the values were given). A document's
+    figures are stored table by table, row by row, so their ids follow the plan's order."""
+    doc_id = conn.execute(insert(m.Document.__table__).returning(m.Document.id),
+                          [document_values(plan, text, source_path_bytes)]).scalar_one()
+    insert_many(conn, m.Member, [
+        {"document_id": doc_id, "name": x.name, "kind": x.kind, "association": plan.association, **span_columns(x.span)}
+        for x in plan.members])
+    table_ids = insert_many(conn, m.BudgetTable, [table_values(doc_id, i, t) for i, t in enumerate(plan.budget_tables)],
+                            ids=True)
+    rows = [(table_id, i, r) for table_id, t in zip(table_ids, plan.budget_tables) for i, r in enumerate(t.rows)]
+    row_ids = insert_many(conn, m.BudgetRow, [row_values(doc_id, table_id, i, r) for table_id, i, r in rows], ids=True)
+    insert_many(conn, m.BudgetFigure, [
+        figure_values(doc_id, table_id, row_id, plan, r, c)
+        for (table_id, _, r), row_id in zip(rows, row_ids) for c in r.cells])
+    insert_many(conn, m.Finding, [{"document_id": doc_id, **finding_row(table_ids, f)} for f in plan.findings])
+    project_ids = insert_many(conn, m.Project, [project_row(doc_id, p) for p in plan.projects], ids=True)
+    # a project's goals are in plan.goals too (with .project set): store each goal once, under its project
+    project_names = {p.name for p in plan.projects if p.goals}
+    goals = [goal_row(doc_id, g) for g in plan.goals if g.project not in project_names]
+    for project_id, p in zip(project_ids, plan.projects):
+        goals += [goal_row(doc_id, g, project_id, p.name) for g in p.goals]
+    insert_many(conn, m.Goal, goals)
+    insert_many(conn, m.ProjectBudgetRow, [
+        {"project_id": project_id, "row_id": row_id}
+        for project_id, p in zip(project_ids, plan.projects) for row_id in linked_rows(rows, row_ids, p)])
+    return doc_id
+
+
+def insert_many(conn, model, values: list[dict], ids: bool = False) -> list[int]:
+    """Insert the rows; with ``ids``, their ids in the order of ``values``."""
+    if not values:
+        return []
+    table = model.__table__
+    if not ids:
+        conn.execute(table.insert(), values)
+        return []
+    return list(conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), values).scalars())
 
 
 def span_columns(span: Optional[Span]) -> dict:
@@ -302,148 +345,64 @@ def document_title(association: Optional[str], plan_year: Optional[int], path: s
     return f"{name} {plan_year}" if plan_year else name
 
 
-def to_rows(plan: PlanDocument, text: Optional[str] = None) -> m.Document:
+def document_values(plan: PlanDocument, text: Optional[str], source_path_bytes: Optional[bytes]) -> dict:
     src = plan.source
-    doc = m.Document(
-        source_path=src.path,
-        sha256=src.sha256,
-        format=src.format,
-        pages=src.pages,
-        encoding=src.encoding,
-        association=plan.association,
-        plan_year=plan.plan_year,
-        budget_years=list(plan.budget_years),
-        org_number=plan.org_number,
-        adopted=plan.adopted,
-        text=text,
-        title=document_title(plan.association, plan.plan_year, src.path),
-    )
-    doc.members = [m.Member(name=x.name, kind=x.kind, association=plan.association, **span_columns(x.span))
-                   for x in plan.members]
-    doc.budget_tables = [table_rows(doc, plan, i, t) for i, t in enumerate(plan.budget_tables)]
-    doc.findings = [finding_row(doc, f) for f in plan.findings]
-    doc.projects = [project_row(doc, p) for p in plan.projects]
-    doc.project_count = len(doc.projects)
-    doc.figure_count = sum(len(r.cells) for t in plan.budget_tables for r in t.rows)
-    # a project's goals are in plan.goals too (with .project set): store each goal once, under its project
-    project_names = {p.name for p in plan.projects if p.goals}
-    doc.goals = [goal_row(g) for g in plan.goals if g.project not in project_names] + \
-        [g for p in doc.projects for g in p.goals]
-    return doc
+    return {
+        "source_path": src.path, "source_path_bytes": source_path_bytes, "sha256": src.sha256, "format": src.format,
+        "pages": src.pages, "encoding": src.encoding, "association": plan.association, "plan_year": plan.plan_year,
+        "budget_years": list(plan.budget_years), "org_number": plan.org_number, "adopted": plan.adopted, "text": text,
+        "title": document_title(plan.association, plan.plan_year, src.path),
+        "project_count": len(plan.projects),
+        "figure_count": sum(len(r.cells) for t in plan.budget_tables for r in t.rows),
+    }
 
 
-def table_rows(doc: m.Document, plan: PlanDocument, position: int, t) -> m.BudgetTable:
-    table = m.BudgetTable(
-        position=position,
-        title=t.title,
-        unit=t.unit,
-        layout=t.layout,
-        columns=[c.model_dump(mode="json") for c in t.columns],
-        **span_columns(t.span),
-    )
-    table.document = doc
-    for i, r in enumerate(t.rows):
-        row = m.BudgetRow(
-            position=i,
-            label=r.label,
-            code=r.code,
-            section=r.section,
-            role=r.role,
-            is_total=r.is_total,
-            project_name=r.project,
-            **span_columns(r.span),
-        )
-        row.document = doc
-        row.figures = [
-            m.BudgetFigure(
-                document=doc,
-                table=table,
-                association=plan.association,
-                plan_year=plan.plan_year,
-                label=r.label,
-                section=r.section,
-                year=c.year,
-                column_label=c.column,
-                kind=c.kind,
-                amount_sek=c.amount_sek,
-                raw=c.raw,
-                unit=c.unit,
-                flags=list(c.flags),
-                box=list(c.span.box) if c.span.box else None,
-                **span_columns(c.span),
-            )
-            for c in r.cells
-        ]
-        table.rows.append(row)
-    return table
+def table_values(doc_id: int, position: int, t) -> dict:
+    return {"document_id": doc_id, "position": position, "title": t.title, "unit": t.unit, "layout": t.layout,
+            "columns": [c.model_dump(mode="json") for c in t.columns], **span_columns(t.span)}
 
 
-def finding_row(doc: m.Document, f) -> m.Finding:
-    table = doc.budget_tables[f.table] if f.table is not None and 0 <= f.table < len(doc.budget_tables) else None
-    return m.Finding(
-        table=table,
-        kind=f.kind,
-        severity=f.severity,
-        message=f.message,
-        year=f.year,
-        stated=f.stated,
-        computed=f.computed,
-        label=f.label,
-        **span_columns(f.span),
-    )
+def row_values(doc_id: int, table_id: int, position: int, r) -> dict:
+    return {"document_id": doc_id, "table_id": table_id, "position": position, "label": r.label, "code": r.code,
+            "section": r.section, "role": r.role, "is_total": r.is_total, "project_name": r.project,
+            **span_columns(r.span)}
 
 
-def goal_row(g) -> m.Goal:
+def figure_values(doc_id: int, table_id: int, row_id: int, plan: PlanDocument, r, c) -> dict:
+    return {"document_id": doc_id, "table_id": table_id, "row_id": row_id, "association": plan.association,
+            "plan_year": plan.plan_year, "label": r.label, "section": r.section, "year": c.year,
+            "column_label": c.column, "kind": c.kind, "amount_sek": c.amount_sek, "raw": c.raw, "unit": c.unit,
+            "flags": list(c.flags), "box": list(c.span.box) if c.span.box else None, **span_columns(c.span)}
+
+
+def finding_row(table_ids: list[int], f) -> dict:
+    table_id = table_ids[f.table] if f.table is not None and 0 <= f.table < len(table_ids) else None
+    return {"table_id": table_id, "kind": f.kind, "severity": f.severity, "message": f.message,
+            "year": f.year, "stated": f.stated, "computed": f.computed, "label": f.label, **span_columns(f.span)}
+
+
+def goal_row(doc_id: int, g, project_id: Optional[int] = None, project: Optional[str] = None) -> dict:
     target = g.target
-    return m.Goal(
-        text=g.text,
-        kind=g.kind,
-        indicator=g.indicator,
-        target_value=target.value if target else None,
-        target_unit=target.unit if target else None,
-        target_comparator=target.comparator if target else None,
-        target_raw=target.raw if target else None,
-        project_name=g.project,
-        section=g.section,
-        layout=g.layout,
-        **span_columns(g.span),
-    )
+    return {
+        "document_id": doc_id, "project_id": project_id, "text": g.text, "kind": g.kind, "indicator": g.indicator,
+        "target_value": target.value if target else None, "target_unit": target.unit if target else None,
+        "target_comparator": target.comparator if target else None, "target_raw": target.raw if target else None,
+        "project_name": g.project or project, "section": g.section, "layout": g.layout, **span_columns(g.span),
+    }
 
 
-def project_row(doc: m.Document, p) -> m.Project:
-    project = m.Project(
-        name=p.name,
-        owner=p.owner,
-        stakeholders=list(p.stakeholders),
-        place=p.place,
-        start_date=p.start,
-        end_date=p.end,
-        amount_sek=p.amount_sek,
-        amount_raw=p.amount_raw,
-        target_group=p.target_group,
-        purpose=p.purpose,
-        contact=p.contact,
-        amount_kind=p.amount_kind,
-        layout=p.layout,
-        guessed=list(p.guessed),
-        **span_columns(p.span),
-    )
-    for g in p.goals:
-        goal = goal_row(g)
-        goal.project_name = goal.project_name or p.name
-        goal.document = doc
-        project.goals.append(goal)
-    project.budget_rows = linked_rows(doc, p)
-    return project
+def project_row(doc_id: int, p) -> dict:
+    return {
+        "document_id": doc_id, "name": p.name, "owner": p.owner, "stakeholders": list(p.stakeholders), "place": p.place,
+        "start_date": p.start, "end_date": p.end, "amount_sek": p.amount_sek, "amount_raw": p.amount_raw,
+        "target_group": p.target_group, "purpose": p.purpose, "contact": p.contact, "amount_kind": p.amount_kind,
+        "layout": p.layout, "guessed": list(p.guessed), **span_columns(p.span),
+    }
 
 
-def linked_rows(doc: m.Document, p) -> list[m.BudgetRow]:
-    """Budget rows that fund project ``p``: named in ``p.budget_rows`` or pointing at it by name."""
+def linked_rows(rows: list[tuple], row_ids: list[int], p) -> list[int]:
+    """The ids of the budget rows that fund project ``p``: named in ``p.budget_rows`` or pointing at it by name."""
     labels = {label.casefold() for label in p.budget_rows}
     name = p.name.casefold()
-    return [
-        row
-        for table in doc.budget_tables
-        for row in table.rows
-        if row.label.casefold() in labels or (row.project_name or "").casefold() == name
-    ]
+    return [row_id for (_, _, row), row_id in zip(rows, row_ids)
+            if row.label.casefold() in labels or (row.project or "").casefold() == name]
