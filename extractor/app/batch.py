@@ -290,17 +290,20 @@ class Pool:
         self.extract, self.size, self.timeout = extract, workers, timeout
         self.context = multiprocessing.get_context("spawn")
 
+    def hand_out(self, pool: list["Worker"], queue: deque, started: Callable[[Job], None]) -> None:
+        for worker in pool:
+            if worker.job is None and queue:
+                job = queue.popleft()
+                started(job)
+                worker.give(job, self.timeout)
+
     def run(self, queue: deque, started: Callable[[Job], None]) -> Iterator[tuple[Job, Payload]]:
         deaths: dict[Job, int] = {}
         pool: list[Worker] = []
         try:
             pool = [Worker(self.context, self.extract) for _ in range(min(self.size, len(queue)))]
             while True:
-                for worker in pool:
-                    if worker.job is None and queue:
-                        job = queue.popleft()
-                        started(job)
-                        worker.give(job, self.timeout)
+                self.hand_out(pool, queue, started)
                 busy = [w for w in pool if w.job is not None]
                 if not busy:
                     return
@@ -335,6 +338,9 @@ class Pool:
                         worker.stop(kill=True)
                         finished.append((job, ("failed", timed_out(self.timeout))))
                         pool[i] = Worker(self.context, self.extract)
+                # the free workers get their next files before the results are stored, so that they
+                # extract while the single writer writes
+                self.hand_out(pool, queue, started)
                 yield from finished
         finally:
             for worker in pool:
