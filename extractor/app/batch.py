@@ -57,6 +57,7 @@ WORKER_DIED = "the worker process extracting it died (a crash or out of memory)"
 
 # A worker's first message for a file: it has started on it (start-up, imports, are behind it).
 STARTED = ("started",)
+QUEUED_PER_WORKER = 2  # files given to a worker at once: the one it extracts and the next
 # Seconds a new worker may take to start before its first file's time limit runs anyway.
 START_UP = 120.0
 
@@ -259,16 +260,35 @@ class Worker:
                                        name="finsam-worker", daemon=True)
         self.process.start()
         child.close()
-        self.job: Optional[Job] = None
+        # the files given, in order: the first is being extracted, the next waits in the pipe, so that
+        # the worker goes on while the import stores what it sent
+        self.jobs: deque[Job] = deque()
         self.deadline = float("inf")
+        self.timeout: Optional[float] = None
+
+    @property
+    def job(self) -> Optional[Job]:
+        return self.jobs[0] if self.jobs else None
 
     def give(self, job: Job, timeout: Optional[float]) -> None:
-        self.job, self.timeout = job, timeout
-        self.deadline = time.monotonic() + START_UP + timeout if timeout else float("inf")
+        self.timeout = timeout
+        if not self.jobs:
+            self.wait_start()
+        self.jobs.append(job)
         self.conn.send(str(job.path))
+
+    def wait_start(self) -> None:
+        """The next file's time limit, until the worker says it has started on it."""
+        self.deadline = time.monotonic() + START_UP + self.timeout if self.timeout else float("inf")
 
     def started(self) -> None:
         self.deadline = time.monotonic() + self.timeout if self.timeout else float("inf")
+
+    def done(self) -> Job:
+        job = self.jobs.popleft()
+        if self.jobs:
+            self.wait_start()
+        return job
 
     def stop(self, kill: bool = False) -> None:
         if not kill:
@@ -292,7 +312,7 @@ class Pool:
 
     def hand_out(self, pool: list["Worker"], queue: deque, started: Callable[[Job], None]) -> None:
         for worker in pool:
-            if worker.job is None and queue:
+            while len(worker.jobs) < QUEUED_PER_WORKER and queue:
                 job = queue.popleft()
                 started(job)
                 worker.give(job, self.timeout)
@@ -324,10 +344,10 @@ class Pool:
                             worker.started()
                             payload = None
                     if payload is not None:
-                        worker.job = None
-                        finished.append((job, payload))
+                        finished.append((worker.done(), payload))
                     elif not worker.process.is_alive():
                         deaths[job] = deaths.get(job, 0) + 1
+                        queue.extendleft(reversed(list(worker.jobs)[1:]))  # the files waiting: to another worker
                         if deaths[job] > WORKER_DEATHS_ALLOWED:
                             finished.append((job, ("failed", WORKER_DIED)))
                         else:
@@ -336,6 +356,7 @@ class Pool:
                         pool[i] = Worker(self.context, self.extract)
                     elif time.monotonic() >= worker.deadline:
                         worker.stop(kill=True)
+                        queue.extendleft(reversed(list(worker.jobs)[1:]))
                         finished.append((job, ("failed", timed_out(self.timeout))))
                         pool[i] = Worker(self.context, self.extract)
                 # the free workers get their next files before the results are stored, so that they
