@@ -310,12 +310,10 @@ class Pool:
         self.extract, self.size, self.timeout = extract, workers, timeout
         self.context = multiprocessing.get_context("spawn")
 
-    def hand_out(self, pool: list["Worker"], queue: deque, started: Callable[[Job], None]) -> None:
+    def hand_out(self, pool: list["Worker"], queue: deque) -> None:
         for worker in pool:
             while len(worker.jobs) < QUEUED_PER_WORKER and queue:
-                job = queue.popleft()
-                started(job)
-                worker.give(job, self.timeout)
+                worker.give(queue.popleft(), self.timeout)
 
     def run(self, queue: deque, started: Callable[[Job], None]) -> Iterator[tuple[Job, Payload]]:
         deaths: dict[Job, int] = {}
@@ -323,7 +321,7 @@ class Pool:
         try:
             pool = [Worker(self.context, self.extract) for _ in range(min(self.size, len(queue)))]
             while True:
-                self.hand_out(pool, queue, started)
+                self.hand_out(pool, queue)
                 busy = [w for w in pool if w.job is not None]
                 if not busy:
                     return
@@ -340,8 +338,9 @@ class Pool:
                             payload = worker.conn.recv()
                         except (EOFError, OSError):
                             break
-                        if payload == STARTED:
+                        if payload == STARTED:  # the file it holds first, not the one waiting
                             worker.started()
+                            started(worker.job)
                             payload = None
                     if payload is not None:
                         finished.append((worker.done(), payload))
@@ -361,7 +360,7 @@ class Pool:
                         pool[i] = Worker(self.context, self.extract)
                 # the free workers get their next files before the results are stored, so that they
                 # extract while the single writer writes
-                self.hand_out(pool, queue, started)
+                self.hand_out(pool, queue)
                 yield from finished
         finally:
             for worker in pool:
