@@ -42,6 +42,23 @@ def test_running_headers_html_and_markdown_are_not_content(tmp_path):
     assert bold == ["fet"] and italic == ["kursiv"]
 
 
+def test_a_running_header_stands_at_the_edge_of_its_pages(tmp_path):
+    """With page breaks, a repeated line naming the association is dropped at the top or bottom of a
+    page, and kept where it stands inside a page (a field's value)."""
+    header = "Samordningsförbundet Norrby"
+    filler = "\n".join(f"Rad {i} med text om verksamheten." for i in range(8))
+    pages = [
+        f"Verksamhetsplan 2020\n\n{header}\n\n{filler}",
+        f"{header}\n\n{filler}\n\nHuvudman:\n{header}\nProjekttid: 2020\n\n{filler}",
+        f"{header}\n\n{filler}",
+    ]
+    p = tmp_path / "plan.txt"
+    p.write_text("\f".join(pages), encoding="utf-8")
+    doc = load(p)
+    assert doc.text.count(header) == 2  # the title page's and the field's
+    assert f"Huvudman:\n{header}\nProjekttid" in doc.text
+
+
 def test_field_labels_that_repeat_stay(tmp_path):
     p = tmp_path / "plan.txt"
     p.write_text("Titel\n\nHuvudman:\n\nA\n\nHuvudman:\n\nB\n\nHuvudman:\n\nC\n", encoding="utf-8")

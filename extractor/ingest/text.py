@@ -175,6 +175,20 @@ def _running_headers(keys: list[str]) -> set[str]:
     return found
 
 
+PAGE_EDGE = 3  # non-blank lines at the top and at the bottom of a page where running headers stand
+
+
+def page_edges(pages: list[list[tuple[str, list]]]) -> set[int]:
+    """The numbers (counted over all pages) of the first and last PAGE_EDGE non-blank lines of each page."""
+    edges: set[int] = set()
+    start = 0
+    for page in pages:
+        filled = [start + i for i, (text, _) in enumerate(page) if text.strip()]
+        edges.update(filled[:PAGE_EDGE] + filled[-PAGE_EDGE:])
+        start += len(page)
+    return edges
+
+
 def canonicalise(raw: str) -> tuple[str, list[Mark], list[int]]:
     """Raw decoded text -> canonical text, emphasis marks, page start offsets."""
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
@@ -183,8 +197,12 @@ def canonicalise(raw: str) -> tuple[str, list[Mark], list[int]]:
     for page in pages_raw:
         cleaned_pages.append([_strip_residue(l.rstrip(" \u00a0")) for l in page.split("\n")])
     all_keys = [_header_key(t) for page in cleaned_pages for t, _ in page]  # each line's, in order
-    headers = _running_headers(all_keys)
+    # In a text with page breaks a running header stands at the top or the bottom of its pages: a line
+    # like it elsewhere on a page (the association named as a field's value) is text.
+    edges = page_edges(cleaned_pages) if len(cleaned_pages) > 1 else None
+    headers = _running_headers(all_keys if edges is None else [k if i in edges else "" for i, k in enumerate(all_keys)])
     keys = iter(all_keys)
+    line_no = -1
 
     out: list[str] = []
     marks: list[Mark] = []
@@ -199,9 +217,10 @@ def canonicalise(raw: str) -> tuple[str, list[Mark], list[int]]:
             blank_run = 0
         for text, line_marks in page:
             key = next(keys)
+            line_no += 1
             if key:
                 nonblank_seen += 1
-                if key in headers:
+                if key in headers and (edges is None or line_no in edges):
                     first_on_title_page = key not in seen_headers and nonblank_seen <= OPENING_LINES
                     seen_headers.add(key)
                     if not first_on_title_page:
