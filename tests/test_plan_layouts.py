@@ -498,3 +498,19 @@ Mål för 2022
 """)
     assert [(g.kind, g.target and (g.target.value, g.target.comparator)) for g in gs] == [
         ("overall", None), ("operational", (120, ">=")), ("operational", (10, "<="))]
+
+
+def test_a_numbered_line_set_as_a_heading_is_a_heading_not_a_list_item(tmp_path):
+    """'7. Samverkan' set as a heading by the source (here Markdown's '#', in a PDF its type) ends the
+    section before it; the same numbering without heading type stays a numbered list."""
+    from extractor.ingest import load
+    from extractor.layout import blocks as layout
+
+    path = tmp_path / "plan.md"
+    path.write_text("# Verksamhetsplan 2016\n\n## 6. Insatser 2016\n\nInsatser under beredning\n\n"
+                    "1. Första ansökan om stöd\n2. Andra ansökan om stöd\n\n"
+                    "## 7. Samverkan och information\n\nFörbundet ska stödja de lokala grupperna.\n", encoding="utf-8")
+    doc = load(path)
+    kinds = {doc.text[b.start:b.end].strip(): b.kind for b in layout.segment(doc)}
+    assert kinds["7. Samverkan och information"] == "heading"
+    assert kinds["1. Första ansökan om stöd"] == "list_item"

@@ -202,6 +202,15 @@ def heading_kind(text: str) -> tuple[bool, int, Optional[str]]:
     return False, 0, None
 
 
+def _set_as_heading(doc: Document, line: Line) -> bool:
+    """Does the source set the whole line as a heading (a PDF's larger or bold type, a Markdown '#')?
+    '7. Samverkan' so set is a numbered heading, not an item of a numbered list."""
+    text = line.text
+    first = line.start + len(text) - len(text.lstrip())
+    last = line.start + len(text.rstrip())
+    return any(m.start <= first and m.end >= last for m in doc.marks_in(line.start, line.end, "heading"))
+
+
 def segment(doc: Document) -> list[Block]:
     blocks: list[Block] = []
     lines = doc.lines
@@ -229,7 +238,7 @@ def segment(doc: Document) -> list[Block]:
             continue
         if text.rstrip().endswith(":") and len(text) < SETTINGS.field_chars:
             blocks.append(Block("field", line.start, line.end, [line]))
-        elif LIST_ITEM.match(text):
+        elif LIST_ITEM.match(text) and not _set_as_heading(doc, line):
             blocks.append(Block("list_item", line.start, line.end, [line]))
         else:
             is_heading, level, number = heading_kind(text)
