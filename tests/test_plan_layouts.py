@@ -514,3 +514,14 @@ def test_a_numbered_line_set_as_a_heading_is_a_heading_not_a_list_item(tmp_path)
     kinds = {doc.text[b.start:b.end].strip(): b.kind for b in layout.segment(doc)}
     assert kinds["7. Samverkan och information"] == "heading"
     assert kinds["1. Första ansökan om stöd"] == "list_item"
+
+
+def test_an_insats_table_whose_header_repeats_after_a_page_break(tmp_path):
+    """A table going on onto the next page repeats its header: that row is no project."""
+    path = tmp_path / "plan.txt"
+    path.write_text(HEAD + "Insatser 2022\n\nInsats\tHuvudman\tPeriod\tBudget 2022 (kr)\n"
+                    "Stödlinjen\tNorrby kommun\t2022-01-01 – 2022-12-31\t450 000\n"
+                    "Insats\tHuvudman\tPeriod\tBudget 2022 (kr)\n"
+                    "Arbetsträning Norr\tRegion Norr\t2021-01-01 – 2023-06-30\t650 000\n", encoding="utf-8")
+    found = {p.name: p.amount_sek for p in pipeline.run(path).projects}
+    assert found == {"Stödlinjen": 450_000, "Arbetsträning Norr": 650_000}

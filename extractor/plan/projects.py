@@ -919,6 +919,8 @@ def from_insats_tables(doc: Document, tree: Tree, start: int, year: Optional[int
                 break  # what follows a total row is no longer the table's insatser
             if not name or not any(v for k, v in cells.items() if k):
                 continue
+            if name.casefold() == texts[0].strip().casefold():
+                continue  # the header repeated where the table goes on after a page break
             if NOT_DECIDED.search(" ".join(cells.values())):
                 continue
             p = Project(name=name, span=doc.span(a, b), layout="table")
