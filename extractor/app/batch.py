@@ -254,7 +254,7 @@ def worker_main(conn, extract: Extract, parent: int) -> None:
 
 
 class Worker:
-    def __init__(self, context, extract: Extract):
+    def __init__(self, context, extract: Extract, timeout: Optional[float]):
         self.conn, child = context.Pipe()
         self.process = context.Process(target=worker_main, args=(child, extract, os.getpid()),
                                        name="finsam-worker", daemon=True)
@@ -264,14 +264,13 @@ class Worker:
         # the worker goes on while the import stores what it sent
         self.jobs: deque[Job] = deque()
         self.deadline = float("inf")
-        self.timeout: Optional[float] = None
+        self.timeout = timeout
 
     @property
     def job(self) -> Optional[Job]:
         return self.jobs[0] if self.jobs else None
 
-    def give(self, job: Job, timeout: Optional[float]) -> None:
-        self.timeout = timeout
+    def give(self, job: Job) -> None:
         if not self.jobs:
             self.wait_start()
         self.jobs.append(job)
@@ -304,22 +303,32 @@ class Worker:
 
 
 class Pool:
-    """``workers`` processes, one file each at a time; a worker past its deadline or dead is replaced."""
+    """``workers`` processes, each extracting one file with the next waiting (QUEUED_PER_WORKER); a worker
+    past its deadline or dead is replaced, and the file waiting with it goes to another."""
 
     def __init__(self, extract: Extract, workers: int, timeout: Optional[float]):
         self.extract, self.size, self.timeout = extract, workers, timeout
         self.context = multiprocessing.get_context("spawn")
 
+    def worker(self) -> Worker:
+        return Worker(self.context, self.extract, self.timeout)
+
+    def replace(self, worker: Worker, queue: deque) -> Worker:
+        """A new worker for one dead or past its deadline; the file waiting with it goes back to the queue."""
+        worker.stop(kill=True)
+        queue.extendleft(reversed(list(worker.jobs)[1:]))
+        return self.worker()
+
     def hand_out(self, pool: list["Worker"], queue: deque) -> None:
         for worker in pool:
             while len(worker.jobs) < QUEUED_PER_WORKER and queue:
-                worker.give(queue.popleft(), self.timeout)
+                worker.give(queue.popleft())
 
     def run(self, queue: deque, started: Callable[[Job], None]) -> Iterator[tuple[Job, Payload]]:
         deaths: dict[Job, int] = {}
         pool: list[Worker] = []
         try:
-            pool = [Worker(self.context, self.extract) for _ in range(min(self.size, len(queue)))]
+            pool = [self.worker() for _ in range(min(self.size, len(queue)))]
             while True:
                 self.hand_out(pool, queue)
                 busy = [w for w in pool if w.job is not None]
@@ -345,19 +354,15 @@ class Pool:
                     if payload is not None:
                         finished.append((worker.done(), payload))
                     elif not worker.process.is_alive():
+                        pool[i] = self.replace(worker, queue)
                         deaths[job] = deaths.get(job, 0) + 1
-                        queue.extendleft(reversed(list(worker.jobs)[1:]))  # the files waiting: to another worker
                         if deaths[job] > WORKER_DEATHS_ALLOWED:
                             finished.append((job, ("failed", WORKER_DIED)))
                         else:
                             queue.appendleft(job)
-                        worker.stop(kill=True)
-                        pool[i] = Worker(self.context, self.extract)
                     elif time.monotonic() >= worker.deadline:
-                        worker.stop(kill=True)
-                        queue.extendleft(reversed(list(worker.jobs)[1:]))
+                        pool[i] = self.replace(worker, queue)
                         finished.append((job, ("failed", timed_out(self.timeout))))
-                        pool[i] = Worker(self.context, self.extract)
                 # the free workers get their next files before the results are stored, so that they
                 # extract while the single writer writes
                 self.hand_out(pool, queue)

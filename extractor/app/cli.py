@@ -238,10 +238,7 @@ def open_reader(db: str):
     must_exist(db)
     try:
         return store_query.open_reader(db)
-    except store_query.QueryError as exc:
-        click.echo(f"error: {db}: cannot open database ({one_line(exc)})", err=True)
-        sys.exit(1)
-    except Exception as exc:  # a store completed first (SQLAlchemy), another database's driver
+    except Exception as exc:  # not a database (QueryError); a store completed first (SQLAlchemy); a driver
         click.echo(f"error: {db}: cannot open database ({one_line(exc)})", err=True)
         sys.exit(1)
 

@@ -21,7 +21,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Literal, Optional, TypeVar
 
-from sqlalchemy import Engine, create_engine, delete, event, insert, inspect, select, update
+from sqlalchemy import Engine, create_engine, delete, event, inspect, select, update
 from sqlalchemy import text as sql
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
@@ -296,8 +296,7 @@ def insert_rows(conn, plan: PlanDocument, text: Optional[str], source_path_bytes
     Each table's rows go in one statement (SQLAlchemy's insert of many values; the ids of tables, rows
     and projects, which others point at, come back in the order the values were given). A document's
     figures are stored table by table, row by row, so their ids follow the plan's order."""
-    doc_id = conn.execute(insert(m.Document.__table__).returning(m.Document.id),
-                          [document_values(plan, text, source_path_bytes)]).scalar_one()
+    (doc_id,) = insert_many(conn, m.Document, [document_values(plan, text, source_path_bytes)], ids=True)
     insert_many(conn, m.Member, [
         {"document_id": doc_id, "name": x.name, "kind": x.kind, "association": plan.association, **span_columns(x.span)}
         for x in plan.members])

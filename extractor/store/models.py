@@ -29,11 +29,9 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     LargeBinary,
-    Column,
     MetaData,
     Numeric,
     String,
-    Table,
     Text,
     event,
     text,
@@ -384,21 +382,13 @@ def fts_sql(conn: Connection, name: str) -> Optional[str]:
     return found.scalar()
 
 
-def has_fts(conn: Connection, name: str) -> bool:
-    if conn.dialect.name != "sqlite":
-        return False
-    found = conn.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"), {"n": name})
-    return found.first() is not None
-
-
 # -- indexes a store made by an older version lacks, and the list of budget labels ----------
 
-# Each distinct label of a budget figure once. A label filter is a substring in any case, which no
-# index serves; the distinct labels are a short list to match, and the figures of the labels that
-# match are then found through ix_budget_figures_label. Kept by a trigger as figures are stored;
-# a label whose figures were all deleted stays listed and simply finds nothing. Outside the models'
-# metadata (like the FTS tables): it is an index, not data, and exports and counts leave it out.
-BUDGET_LABELS = Table("budget_labels", MetaData(), Column("label", Text, primary_key=True))
+# Each distinct label of a budget figure once (table budget_labels). A label filter is a substring in
+# any case, which no index serves; the distinct labels are a short list to match, and the figures of
+# the labels that match are then found through the label index. Kept by a trigger as figures are
+# stored; a label whose figures were all deleted stays listed and simply finds nothing. Outside the
+# models' metadata (like the FTS tables): it is an index, not data, and exports and counts leave it out.
 
 
 def label_list_statements(dialect: str) -> list[str]:

@@ -91,11 +91,7 @@ def engine_reader(engine) -> Reader:
 
 def reader(source) -> Reader:
     """A :class:`Reader` as given, or one over a SQLAlchemy engine."""
-    if isinstance(source, Reader):
-        return source
-    if isinstance(source, sqlite3.Connection):
-        return sqlite_reader(source)
-    return engine_reader(source)
+    return source if isinstance(source, Reader) else engine_reader(source)
 
 
 def open_reader(db: str | Path) -> Reader:
@@ -246,15 +242,22 @@ class Where:
         return f" WHERE {' AND '.join(self.conditions)}" if self.conditions else ""
 
 
-def one_source(where: Where, all_sources: bool, column: str = "d.duplicate_of") -> None:
-    """Each plan once: documents that are another copy of a stored plan (``duplicate_of``) are
+def one_source(where: Where, all_sources: bool) -> None:
+    """Each plan once: documents (``d``) that are another copy of a stored plan (``duplicate_of``) are
     left out unless ``all_sources``."""
     # Nearly every document is no copy, so "duplicate_of IS NULL" selects nearly all of them. SQLite,
     # without statistics, may take it for a selective lookup and read every document through the index:
     # there it is written so that no index serves it. PostgreSQL knows the share of nulls, and would take
     # the coalesce for a rare value instead.
     if not all_sources:
-        where.add(f"coalesce({column}, 0) = 0" if where.db.dialect == "sqlite" else f"{column} IS NULL")
+        where.add("coalesce(d.duplicate_of, 0) = 0" if where.db.dialect == "sqlite" else "d.duplicate_of IS NULL")
+
+
+def not_a_copy(where: Where, all_sources: bool, column: str) -> None:
+    """:func:`one_source` for a table read without its documents: ``column`` (a document id) is none of
+    the few copies, found by their index."""
+    if not all_sources:
+        where.add(f"{column} NOT IN (SELECT id FROM documents WHERE duplicate_of IS NOT NULL)")
 
 
 def named(where: Where, association: str) -> str:
@@ -286,12 +289,11 @@ def fts_query(text: str) -> str:
 
 
 def has_table(db: Reader, name: str, kind: str = "table") -> bool:
+    """Does the SQLite table (or trigger) exist? On PostgreSQL, triggers only."""
     if db.dialect == "sqlite":
         return db.exists("SELECT 1 FROM sqlite_master WHERE type = :k AND name = :n", {"k": kind, "n": name})
     if db.dialect == "postgresql" and kind == "trigger":
         return db.exists("SELECT 1 FROM pg_trigger WHERE tgname = :n", {"n": name})
-    if db.dialect == "postgresql":
-        return db.exists("SELECT 1 FROM information_schema.tables WHERE table_name = :n", {"n": name})
     return False
 
 
@@ -308,10 +310,13 @@ def fts_syntax_ok(db: Reader, fts: str, query: str) -> bool:
         return False
 
 
-def text_match(where: Where, fts: str, id_column: str, columns: tuple[str, ...], text: str) -> None:
-    """Words: FTS5 MATCH on SQLite, PostgreSQL's full text where its index exists (word prefixes for
-    plain words, web-search syntax for quotes, OR and -), else a substring match on any column."""
+def text_match(where: Where, fts: str, alias: str, text: str) -> None:
+    """Words in the columns ``fts`` indexes (FTS_TABLES) of the table read as ``alias``: FTS5 MATCH on
+    SQLite, PostgreSQL's full text where its index exists (word prefixes for plain words, web-search
+    syntax for quotes, OR and -), else a substring match on any of the columns."""
     db = where.db
+    table, columns = FTS_TABLES[fts]
+    id_column = f"{alias}.id"
     if db.dialect == "postgresql" and has_index(db, fts):
         words = WORD.findall(text)
         if FTS_SYNTAX.search(text) or not words:
@@ -320,8 +325,7 @@ def text_match(where: Where, fts: str, id_column: str, columns: tuple[str, ...],
             tsquery = f"to_tsquery('simple', {where.param(' & '.join(f'{w}:*' for w in words))})"
         # the hits found once, through the index, as an array each row is tested against: joined to the
         # documents instead, the planner may compute the words of every row of the plans it walks
-        table, indexed = FTS_TABLES[fts]
-        where.add(f"{id_column} = ANY(ARRAY(SELECT id FROM {table} WHERE {pg_words(indexed)} @@ {tsquery}))")
+        where.add(f"{id_column} = ANY(ARRAY(SELECT id FROM {table} WHERE {pg_words(columns)} @@ {tsquery}))")
         return
     query = fts_query(text)
     indexed = db.dialect == "sqlite" and has_table(db, fts)
@@ -332,7 +336,7 @@ def text_match(where: Where, fts: str, id_column: str, columns: tuple[str, ...],
         # (document_id = ? AND id IN hits), SQLite would probe every pair of plan and hit
         where.add(f"({id_column} + 0) IN (SELECT rowid FROM {fts} WHERE {fts} MATCH {where.param(query)})")
         return
-    where.add("(" + " OR ".join(where.contains_sql(c, text) for c in columns) + ")")
+    where.add("(" + " OR ".join(where.contains_sql(f"{alias}.{c}", text) for c in columns) + ")")
 
 
 def label_match(where: Where, column: str, needle: str) -> None:
@@ -366,8 +370,7 @@ def budget_figures(
     substring, or the table's index in its document. A plan stored from several files counts once unless
     ``all_sources``. ``limit``: the first so many (all when None)."""
     where = Where(reader(db))
-    if not all_sources:  # the few copies, by their index
-        where.add("f.document_id NOT IN (SELECT id FROM documents WHERE duplicate_of IS NOT NULL)")
+    not_a_copy(where, all_sources, "f.document_id")
     if association:  # matched on the few documents, then their figures found by document (and year)
         where.add(f"f.document_id IN {named(where, association)}")
     if year is not None:
@@ -432,7 +435,7 @@ def projects(
     if max_amount is not None:
         where.add(f"p.amount_sek <= {where.param(max_amount)}")
     if text:
-        text_match(where, "projects_fts", "p.id", ("p.name", "p.owner", "p.purpose", "p.target_group"), text)
+        text_match(where, "projects_fts", "p", text)
     found = records(where.db, f"""
         SELECT d.association, d.plan_year, p.name, p.owner, p.amount_sek, p.amount_raw, p.amount_kind,
                p.start_date AS start, p.end_date AS "end", p.place, p.target_group, p.purpose, p.contact,
@@ -469,7 +472,7 @@ def goals(
     if kind:
         where.equals("g.kind", kind)
     if text:
-        text_match(where, "goals_fts", "g.id", ("g.text",), text)
+        text_match(where, "goals_fts", "g", text)
     return records(where.db, f"""
         SELECT d.association, d.plan_year, g.kind, g.text, g.indicator, g.target_value, g.target_unit,
                g.target_comparator, g.target_raw, g.project_name AS project, g.section, g.layout,
@@ -533,8 +536,7 @@ def associations(db, association: Optional[str] = None, all_sources: bool = Fals
     if association:  # the names matched on the documents' listing, then their members found by name
         pairs.add(f"association IN (SELECT DISTINCT association FROM documents "
                   f"WHERE {pairs.contains_sql('association', association)})")
-    if not all_sources:
-        pairs.add("document_id NOT IN (SELECT id FROM documents WHERE duplicate_of IS NOT NULL)")
+    not_a_copy(pairs, all_sources, "document_id")
     _, members = db.rows(f"SELECT DISTINCT association, name FROM members{pairs.sql()}", pairs.params)
     for name, member in members:
         if name in out:
