@@ -184,6 +184,36 @@ def test_a_worker_that_dies_fails_its_own_file_only(engine, tmp_path):
     assert [f["path"] for f in query.failures(engine)] == [str(folder / "crash.txt")]
 
 
+def warm_marker() -> None:
+    """A warm-up for pool tests: leaves a mark in the folder FINSAM_TEST_WARM names."""
+    Path(os.environ["FINSAM_TEST_WARM"], f"warm-{os.getpid()}").write_text("", encoding="utf-8")
+
+
+def test_workers_started_before_the_files_are_known(engine, tmp_path, monkeypatch):
+    """An import's workers start (and warm up) while it sorts out the files; they extract what is new
+    and stop at the end; with nothing new they are stopped at once."""
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    monkeypatch.setenv("FINSAM_TEST_WARM", str(marks))
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (folder / name).write_text(f"plan {name}\n", encoding="utf-8")
+    pool = batch.Pool(fake_extract, 2, 60.0, warm=warm_marker).start()
+    processes = [w.process for w in pool.workers]
+    results = list(batch.import_files(engine, files(folder), fake_extract, workers=2, pool=pool))
+    assert sorted(r.status for r in results) == ["loaded"] * 3
+    assert pool.workers == [] and not any(p.is_alive() for p in processes)
+    assert len(list(marks.iterdir())) == 2  # each worker warmed up once
+
+    pool = batch.Pool(fake_extract, 2, 60.0, warm=warm_marker).start()
+    processes = [w.process for w in pool.workers]
+    t0 = time.monotonic()
+    again = list(batch.import_files(engine, files(folder), fake_extract, workers=2, pool=pool))
+    assert [r.status for r in again] == ["present"] * 3
+    assert not any(p.is_alive() for p in processes) and time.monotonic() - t0 < 2.0
+
+
 def test_broken_payloads_fail_their_file(engine, tmp_path):
     path = tmp_path / "x.txt"
     path.write_text("x", encoding="utf-8")

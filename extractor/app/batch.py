@@ -24,16 +24,12 @@ The walk of a batch:
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import signal
-import sys
 import threading
-import time
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Literal, Optional
 
@@ -41,35 +37,15 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from extractor.app.workers import (QUEUED_PER_WORKER, STARTED, WORKER_DEATHS_ALLOWED, WORKER_DIED, Extract, Job,
+                                   Payload, Pool, call, timed_out)
 from extractor.errors import one_line, shown
 from extractor.store.load import copy_of, failed_hashes, load_plan, present_hashes, record_failure, refresh_statistics
 from schemas import PlanDocument
 
 Status = Literal["loaded", "replaced", "present", "failed"]
-Payload = tuple
-Extract = Callable[[str], Payload]
-
-# How many times a file may be in flight when a worker dies (segfault, out of memory) before
-# it counts as failed. The file is tried once more in a new worker.
-WORKER_DEATHS_ALLOWED = 1
-WORKER_DIED = "the worker process extracting it died (a crash or out of memory)"
-
-
-# A worker's first message for a file: it has started on it (start-up, imports, are behind it).
-STARTED = ("started",)
-QUEUED_PER_WORKER = 2  # files given to a worker at once: the one it extracts and the next
-# Seconds a new worker may take to start before its first file's time limit runs anyway.
-START_UP = 120.0
-
-
-def timed_out(timeout: float) -> str:
-    return f"stopped after {timeout:g} s: extraction took longer than the time limit (--timeout)"
-
-
-@dataclass(frozen=True)
-class Job:
-    path: Path
-    sha256: Optional[str]
+__all__ = ["QUEUED_PER_WORKER", "STARTED", "WORKER_DEATHS_ALLOWED", "WORKER_DIED", "Job", "Pool", "Result", "import_files",
+           "extract_all", "store", "triage"]
 
 
 @dataclass(frozen=True)
@@ -150,13 +126,6 @@ def triage(engine: Engine, paths: Iterable[Path], replace: bool = False, retry_f
     return out
 
 
-def call(extract: Extract, job: Job) -> Payload:
-    try:
-        return extract(str(job.path))
-    except Exception as exc:  # the extractor should not raise; if it does, this file fails, the batch goes on
-        return ("failed", f"unexpected {type(exc).__name__}: {one_line(exc)}")
-
-
 class TimeLimit(BaseException):
     """Raised in this process by the alarm when one file takes too long (not an Exception:
     the extractor's own ``except Exception`` must not swallow it)."""
@@ -196,180 +165,21 @@ def extract_all(
     workers: int = 1,
     started: Optional[Callable[[Job], None]] = None,
     timeout: Optional[float] = None,
+    pool: Optional[Pool] = None,
 ) -> Iterator[tuple[Job, Payload]]:
     """(job, payload) for every job, in the order they finish. ``started(job)`` is called
-    as each file goes to the extractor. ``workers`` > 1: that many processes. A file taking
-    longer than ``timeout`` seconds fails."""
+    as each file goes to the extractor. ``workers`` > 1: that many processes, or those of
+    ``pool`` (started earlier, with its own time limit). A file taking longer than ``timeout``
+    seconds fails."""
     started = started or (lambda job: None)
-    if workers <= 1:
-        for job in jobs:
-            started(job)
-            yield job, call_with_limit(extract, job, timeout)
+    if pool is None and workers > 1:
+        pool = Pool(extract, workers, timeout)
+    if pool is not None:
+        yield from pool.run(deque(jobs), started)
         return
-    yield from Pool(extract, workers, timeout).run(deque(jobs), started)
-
-
-# -- worker processes -------------------------------------------------------------------------
-
-
-def die_with_parent(parent: int) -> None:
-    """Make this worker end when the importing process ends, however it ends (kill -9 too)."""
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent:  # the parent died before the signal was armed
-        os._exit(1)
-
-    def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            if os.getppid() != parent:
-                os._exit(1)
-
-    threading.Thread(target=watch, name="finsam-watchdog", daemon=True).start()
-
-
-def worker_main(conn, extract: Extract, parent: int) -> None:
-    """A worker: receive a path, send back its payload, until told to stop (None) or orphaned."""
-    die_with_parent(parent)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importing process's to handle
-    while True:
-        try:
-            path = conn.recv()
-        except (EOFError, OSError):
-            return
-        if path is None:
-            return
-        conn.send(STARTED)  # the time limit runs from here, not from the worker's start-up
-        payload = call(extract, Job(Path(path), None))
-        try:
-            conn.send(payload)
-        except Exception as exc:  # a payload that cannot be sent back
-            conn.send(("failed", f"unexpected {type(exc).__name__}: {one_line(exc)}"))
-
-
-class Worker:
-    def __init__(self, context, extract: Extract, timeout: Optional[float]):
-        self.conn, child = context.Pipe()
-        self.process = context.Process(target=worker_main, args=(child, extract, os.getpid()),
-                                       name="finsam-worker", daemon=True)
-        self.process.start()
-        child.close()
-        # the files given, in order: the first is being extracted, the next waits in the pipe, so that
-        # the worker goes on while the import stores what it sent
-        self.jobs: deque[Job] = deque()
-        self.deadline = float("inf")
-        self.timeout = timeout
-
-    @property
-    def job(self) -> Optional[Job]:
-        return self.jobs[0] if self.jobs else None
-
-    def give(self, job: Job) -> None:
-        if not self.jobs:
-            self.wait_start()
-        self.jobs.append(job)
-        self.conn.send(str(job.path))
-
-    def wait_start(self) -> None:
-        """The next file's time limit, until the worker says it has started on it."""
-        self.deadline = time.monotonic() + START_UP + self.timeout if self.timeout else float("inf")
-
-    def started(self) -> None:
-        self.deadline = time.monotonic() + self.timeout if self.timeout else float("inf")
-
-    def done(self) -> Job:
-        job = self.jobs.popleft()
-        if self.jobs:
-            self.wait_start()
-        return job
-
-    def stop(self, kill: bool = False) -> None:
-        if not kill:
-            try:
-                self.conn.send(None)
-            except OSError:
-                kill = True
-            self.process.join(2.0)
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join()
-        self.conn.close()
-
-
-class Pool:
-    """``workers`` processes, each extracting one file with the next waiting (QUEUED_PER_WORKER); a worker
-    past its deadline or dead is replaced, and the file waiting with it goes to another."""
-
-    def __init__(self, extract: Extract, workers: int, timeout: Optional[float]):
-        self.extract, self.size, self.timeout = extract, workers, timeout
-        self.context = multiprocessing.get_context("spawn")
-
-    def worker(self) -> Worker:
-        return Worker(self.context, self.extract, self.timeout)
-
-    def replace(self, worker: Worker, queue: deque) -> Worker:
-        """A new worker for one dead or past its deadline; the file waiting with it goes back to the queue."""
-        worker.stop(kill=True)
-        queue.extendleft(reversed(list(worker.jobs)[1:]))
-        return self.worker()
-
-    def hand_out(self, pool: list["Worker"], queue: deque) -> None:
-        for worker in pool:
-            while len(worker.jobs) < QUEUED_PER_WORKER and queue:
-                worker.give(queue.popleft())
-
-    def run(self, queue: deque, started: Callable[[Job], None]) -> Iterator[tuple[Job, Payload]]:
-        deaths: dict[Job, int] = {}
-        pool: list[Worker] = []
-        try:
-            pool = [self.worker() for _ in range(min(self.size, len(queue)))]
-            while True:
-                self.hand_out(pool, queue)
-                busy = [w for w in pool if w.job is not None]
-                if not busy:
-                    return
-                left = min(w.deadline for w in busy) - time.monotonic()
-                wait([x for w in busy for x in (w.conn, w.process.sentinel)], None if left == float("inf") else max(left, 0))
-                finished = []
-                for i, worker in enumerate(pool):
-                    job = worker.job
-                    if job is None:
-                        continue
-                    payload = None
-                    while payload is None and worker.conn.poll():
-                        try:
-                            payload = worker.conn.recv()
-                        except (EOFError, OSError):
-                            break
-                        if payload == STARTED:  # the file it holds first, not the one waiting
-                            worker.started()
-                            started(worker.job)
-                            payload = None
-                    if payload is not None:
-                        finished.append((worker.done(), payload))
-                    elif not worker.process.is_alive():
-                        pool[i] = self.replace(worker, queue)
-                        deaths[job] = deaths.get(job, 0) + 1
-                        if deaths[job] > WORKER_DEATHS_ALLOWED:
-                            finished.append((job, ("failed", WORKER_DIED)))
-                        else:
-                            queue.appendleft(job)
-                    elif time.monotonic() >= worker.deadline:
-                        pool[i] = self.replace(worker, queue)
-                        finished.append((job, ("failed", timed_out(self.timeout))))
-                # the free workers get their next files before the results are stored, so that they
-                # extract while the single writer writes
-                self.hand_out(pool, queue)
-                yield from finished
-        finally:
-            for worker in pool:
-                worker.stop(kill=worker.job is not None)
+    for job in jobs:
+        started(job)
+        yield job, call_with_limit(extract, job, timeout)
 
 
 def describe(plan: PlanDocument) -> str:
@@ -427,16 +237,29 @@ def import_files(
     started: Optional[Callable[[Job], None]] = None,
     timeout: Optional[float] = None,
     retry_failed: bool = False,
+    pool: Optional[Pool] = None,
 ) -> Iterator[Result]:
     """Triage, extract and store: one Result per file, the skipped ones first; a copy of a
-    file right after that file's own result, with the same outcome."""
+    file right after that file's own result, with the same outcome. ``pool``: workers started
+    earlier (:meth:`Pool.start`) to extract with instead of ``workers``; they are stopped at the end."""
+    try:
+        yield from _import(engine, paths, extract, workers, replace, started, timeout, retry_failed, pool)
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def _import(engine, paths, extract, workers, replace, started, timeout, retry_failed, pool) -> Iterator[Result]:
     plan = triage(engine, paths, replace, retry_failed)
+    if pool is not None and not plan.jobs:
+        pool.close(kill=True)  # nothing to extract: the workers, holding no file, are not waited for
     for result in plan.skipped:
         if result.status == "failed":  # the same bytes failed before, perhaps under another name
             result = fail(engine, result.path, result.message, result.sha256, result.note, earlier=True)
         yield result
     stored = 0
-    for job, payload in extract_all(plan.jobs, extract, min(workers, len(plan.jobs)), started, timeout):
+    jobs = extract_all(plan.jobs, extract, min(workers, len(plan.jobs)), started, timeout, pool if plan.jobs else None)
+    for job, payload in jobs:
         result = store(engine, job, payload, replace)
         stored += result.status in ("loaded", "replaced")
         yield result

@@ -263,6 +263,14 @@ def plan_files(paths: tuple[Path, ...]) -> list[Path]:
     return found
 
 
+def warm_extractor() -> None:
+    """Load the extraction stages and build the language pipeline (a worker does so as it starts)."""
+    import pipeline  # noqa: F401
+    from extractor.vocab import nlp
+
+    nlp.get_nlp()
+
+
 def extract_for_store(path: str) -> tuple:
     """pipeline.run(path) as plain data, for a worker process: ("ok", plan as JSON data, canonical text)
     or ("failed", reason). Never raises: a batch goes on."""
@@ -356,9 +364,6 @@ def import_cmd(paths: tuple[Path, ...], db: str, replace: bool, workers: int, pr
         finsam import plans/ --workers 4 --timeout 120
         finsam import --failed
     """
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from extractor.app import batch
     from extractor.store import query as store_query
 
     set_max_mb(max_mb)
@@ -367,8 +372,26 @@ def import_cmd(paths: tuple[Path, ...], db: str, replace: bool, workers: int, pr
         return
     if not paths:
         raise click.UsageError("give at least one PATH to import, or --failed to list failures")
-    engine = open_db(db, create=True)
     files = plan_files(paths)
+    pool = None
+    if workers > 1 and len(files) > 1:  # started first: the workers load the extractor while this process
+        from extractor.app.workers import Pool  # loads the store and sorts out the files already stored
+
+        pool = Pool(extract_for_store, min(workers, len(files)), timeout, warm=warm_extractor).start()
+    try:
+        import_into(db, files, workers, replace, progress, quiet, retry_failed, timeout, pool)
+    finally:
+        if pool is not None:
+            pool.close(kill=True)
+
+
+def import_into(db: str, files: list[Path], workers: int, replace: bool, progress, quiet: bool, retry_failed: bool,
+                timeout: float, pool) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from extractor.app import batch
+
+    engine = open_db(db, create=True)
     if progress is None:
         progress = sys.stderr.isatty()
     bar = Progress(len(files), enabled=progress and not quiet)
@@ -377,7 +400,7 @@ def import_cmd(paths: tuple[Path, ...], db: str, replace: bool, workers: int, pr
     earlier = 0
     try:
         for result in batch.import_files(engine, files, extract_for_store, workers, replace, bar.started,
-                                         timeout=timeout, retry_failed=retry_failed):
+                                         timeout=timeout, retry_failed=retry_failed, pool=pool):
             tally[result.status] += 1
             earlier += result.earlier
             bar.done()
