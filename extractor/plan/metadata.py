@@ -176,21 +176,23 @@ def members(sentences: list[nlp.Found], start: int) -> tuple[list[tuple[nlp.Foun
     """The members named in the plan's members sentence (the sentence naming most member
     organisations, with a cue word such as 'medlemmar' or 'parter' counting double).
     ``sentences``: those of the text from ``start`` on."""
-    best, best_score, best_span = [], 0.0, None
-    for s in sentences:
-        if not MEMBER_HINT.search(s.text):
-            continue  # cheap test first: most sentences name no member organisation
-        most = nlp.members_at_most(s.text)
-        if most is not None and most + 2 <= best_score:
-            continue  # cannot outscore the best sentence so far, even with a cue word
+    # the sentences that may name a member, those that may name the most first (a list of municipalities:
+    # no bound), so that the best is met early and the others are not analysed; an equal score goes to
+    # the earlier sentence, as in reading order
+    hinted = [(i, s, nlp.members_at_most(s.text)) for i, s in enumerate(sentences) if MEMBER_HINT.search(s.text)]
+    hinted.sort(key=lambda h: (h[2] is not None, -(h[2] or 0), h[0]))
+    best, best_key, best_span = [], (0.0, 0), None
+    for i, s, most in hinted:
+        if most is not None and (most + 2, -i) <= best_key:
+            break  # no sentence left can outscore the best, even with a cue word
         found = nlp.members_in(s.text)
         names = {f.text for f in found}
-        if not names or len(names) + 2 <= best_score:
+        if not names or (len(names) + 2, -i) <= best_key:
             continue
         cue = any(any(l.startswith(c) for c in MEMBER_CUES) for l in nlp.lemmas(s.text))
-        score = len(names) + (2 if cue else 0)
-        if score > best_score:
-            best, best_score, best_span = [(f, start + s.start) for f in found], score, (start + s.start, start + s.end)
+        key = (len(names) + (2 if cue else 0), -i)
+        if key > best_key:
+            best, best_key, best_span = [(f, start + s.start) for f in found], key, (start + s.start, start + s.end)
     return best, best_span
 
 
