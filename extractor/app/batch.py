@@ -8,7 +8,8 @@ The walk of a batch:
    extract its failures again), and copies of a file met earlier in the batch, which
    wait for that file's outcome and share it.
 2. :func:`extract_all` runs the extractor on the rest, in ``workers`` processes
-   ("spawn" context) or in this process when ``workers`` is 1. The extractor is a
+   (:class:`extractor.app.workers.Pool`, which an import may start before step 1 so
+   that the workers start up meanwhile) or in this process when ``workers`` is 1. The extractor is a
    top-level function ``extract(path) -> payload`` that never raises; a payload is
    plain data, so it crosses process boundaries as is:
    ``("ok", plan.model_dump(mode="json"), plan.text)`` or ``("failed", reason)``.
@@ -37,15 +38,13 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from extractor.app.workers import (QUEUED_PER_WORKER, STARTED, WORKER_DEATHS_ALLOWED, WORKER_DIED, Extract, Job,
-                                   Payload, Pool, call, timed_out)
+from extractor.app.workers import WORKER_DIED, Extract, Job, Payload, Pool, call, timed_out
 from extractor.errors import one_line, shown
 from extractor.store.load import copy_of, failed_hashes, load_plan, present_hashes, record_failure, refresh_statistics
 from schemas import PlanDocument
 
 Status = Literal["loaded", "replaced", "present", "failed"]
-__all__ = ["QUEUED_PER_WORKER", "STARTED", "WORKER_DEATHS_ALLOWED", "WORKER_DIED", "Job", "Pool", "Result", "import_files",
-           "extract_all", "store", "triage"]
+__all__ = ["WORKER_DIED", "Job", "Pool", "Result", "extract_all", "import_files", "store", "timed_out", "triage"]
 
 
 @dataclass(frozen=True)
