@@ -260,17 +260,33 @@ def not_a_copy(where: Where, all_sources: bool, column: str) -> None:
         where.add(f"{column} NOT IN (SELECT id FROM documents WHERE duplicate_of IS NOT NULL)")
 
 
-def named(where: Where, association: str) -> str:
-    """The ids of the documents whose association contains ``association`` (any case), as a subquery:
-    the few documents matched first, then what they hold found by document."""
-    return f"(SELECT id FROM documents WHERE {where.contains_sql('association', association)})"
+def association_names(where: Where, association: str) -> str:
+    """The distinct associations that contain ``association`` (any case), as a subquery. The names are read
+    from the association index one after another (each the least above the one before: as many steps as
+    there are associations, whatever the number of plans), and the substring matched on each name once
+    instead of on every document."""
+    return ("WITH RECURSIVE names(a) AS (SELECT min(association) FROM documents UNION ALL "
+            "SELECT (SELECT min(association) FROM documents WHERE association > names.a) FROM names "
+            f"WHERE a IS NOT NULL) SELECT a FROM names WHERE {where.contains_sql('a', association)}")
+
+
+def named(where: Where, column: str, association: str) -> str:
+    """``column`` (a document id) is that of a document whose association contains ``association`` (any
+    case): the few names matched first, their documents found by name, then what they hold by document."""
+    ids = f"SELECT id FROM documents WHERE association IN ({association_names(where, association)})"
+    if where.db.dialect == "postgresql":
+        # found once, before the statement, as an array an index takes as keys: with a label filter, one probe
+        # of the label index for each label and document. As a subquery, the planner may instead read every
+        # figure of the labels and join them by hash, or read the documents again for each label
+        return f"{column} = ANY(ARRAY({ids}))"
+    return f"{column} IN ({ids})"
 
 
 def filter_document(where: Where, id_column: str, association: Optional[str], year: Optional[int],
                     all_sources: bool = False) -> None:
     one_source(where, all_sources)
     if association:
-        where.add(f"{id_column} IN {named(where, association)}")
+        where.add(named(where, id_column, association))
     if year is not None:
         where.equals("d.plan_year", year)
 
@@ -372,7 +388,7 @@ def budget_figures(
     where = Where(reader(db))
     not_a_copy(where, all_sources, "f.document_id")
     if association:  # matched on the few documents, then their figures found by document (and year)
-        where.add(f"f.document_id IN {named(where, association)}")
+        where.add(named(where, "f.document_id", association))
     if year is not None:
         where.equals("f.year", year)
     if plan_year is not None:
@@ -510,7 +526,7 @@ def associations(db, association: Optional[str] = None, all_sources: bool = Fals
     db = reader(db)
     where = Where(db)
     if association:
-        where.contains("association", association)
+        where.add(f"association IN ({association_names(where, association)})")
     # the documents counted by association, plan year and whether they are copies, from the listing index
     # (the counts each document keeps; a store completed from an older version has them filled)
     _, groups = db.rows("SELECT association, plan_year, duplicate_of IS NOT NULL AS copy, count(*), "
@@ -533,9 +549,8 @@ def associations(db, association: Optional[str] = None, all_sources: bool = Fals
         entry["figures"] += figures_n or 0
     # each association's members once: the database gives the distinct pairs, read from an index
     pairs = Where(db)
-    if association:  # the names matched on the documents' listing, then their members found by name
-        pairs.add(f"association IN (SELECT DISTINCT association FROM documents "
-                  f"WHERE {pairs.contains_sql('association', association)})")
+    if association:  # the names matched, then their members found by name
+        pairs.add(f"association IN ({association_names(pairs, association)})")
     not_a_copy(pairs, all_sources, "document_id")
     _, members = db.rows(f"SELECT DISTINCT association, name FROM members{pairs.sql()}", pairs.params)
     for name, member in members:
