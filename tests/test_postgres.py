@@ -99,6 +99,19 @@ def test_import_and_query_on_postgresql(postgres_url, tmp_path):
         assert {p["name"] for p in query.projects(sqlite, text=words)} == {p["name"] for p in query.projects(pg, text=words)}
         assert {g["text"] for g in query.goals(sqlite, text=words)} == {g["text"] for g in query.goals(pg, text=words)}
     assert query.projects(pg, text="rehab") and query.projects(pg, text='"unga vuxna" OR samverkan')
+    # an association matched on its name, in any case; a first page is the head of the whole answer
+    for store in (sqlite, pg):
+        summa = query.budget_figures(store, label="summa")
+        lund = query.budget_figures(store, association="LUND", label="summa")
+        assert lund and lund == [f for f in summa if "lund" in f["association"].lower()] != summa
+        assert query.budget_figures(store, association="lund", label="summa", limit=2) == lund[:2]
+        assert query.projects(store, association="nowhere") == [] == query.findings(store, association="nowhere")
+        every = query.projects(store)
+        assert len(every) > 3 and query.projects(store, limit=3) == every[:3]
+        found = query.projects(store, text="rehab")
+        assert len(found) > 2 and query.projects(store, text="rehab", limit=2) == found[:2]
+        in_lund = [p for p in found if "lund" in p["association"].lower()]
+        assert in_lund != found and query.projects(store, association="Lund", text="rehab", limit=5) == in_lund
     again = runner.invoke(pipeline.cli, ["import", *files, "--db", url, "--workers", "1"])
     assert again.stdout.splitlines()[-1] == "0 loaded, 3 already present, 0 failed"
     pg.dispose(), sqlite.dispose()

@@ -260,17 +260,33 @@ def not_a_copy(where: Where, all_sources: bool, column: str) -> None:
         where.add(f"{column} NOT IN (SELECT id FROM documents WHERE duplicate_of IS NOT NULL)")
 
 
-def named(where: Where, association: str) -> str:
-    """The ids of the documents whose association contains ``association`` (any case), as a subquery:
-    the few documents matched first, then what they hold found by document."""
-    return f"(SELECT id FROM documents WHERE {where.contains_sql('association', association)})"
+def association_names(where: Where, association: str) -> str:
+    """The distinct associations that contain ``association`` (any case), as a subquery. The names are read
+    from the association index one after another (each the least above the one before: as many steps as
+    there are associations, whatever the number of plans), and the substring matched on each name once
+    instead of on every document."""
+    return ("WITH RECURSIVE names(a) AS (SELECT min(association) FROM documents UNION ALL "
+            "SELECT (SELECT min(association) FROM documents WHERE association > names.a) FROM names "
+            f"WHERE a IS NOT NULL) SELECT a FROM names WHERE {where.contains_sql('a', association)}")
+
+
+def named(where: Where, column: str, association: str) -> str:
+    """``column`` (a document id) is that of a document whose association contains ``association`` (any
+    case): the few names matched first, their documents found by name, then what they hold by document."""
+    ids = f"SELECT id FROM documents WHERE association IN ({association_names(where, association)})"
+    if where.db.dialect == "postgresql":
+        # found once, before the statement, as an array an index takes as keys: with a label filter, one probe
+        # of the label index for each label and document. As a subquery, the planner may instead read every
+        # figure of the labels and join them by hash, or read the documents again for each label
+        return f"{column} = ANY(ARRAY({ids}))"
+    return f"{column} IN ({ids})"
 
 
 def filter_document(where: Where, id_column: str, association: Optional[str], year: Optional[int],
                     all_sources: bool = False) -> None:
     one_source(where, all_sources)
     if association:
-        where.add(f"{id_column} IN {named(where, association)}")
+        where.add(named(where, id_column, association))
     if year is not None:
         where.equals("d.plan_year", year)
 
@@ -310,23 +326,24 @@ def fts_syntax_ok(db: Reader, fts: str, query: str) -> bool:
         return False
 
 
-def text_match(where: Where, fts: str, alias: str, text: str) -> None:
-    """Words in the columns ``fts`` indexes (FTS_TABLES) of the table read as ``alias``: FTS5 MATCH on
-    SQLite, PostgreSQL's full text where its index exists (word prefixes for plain words, web-search
-    syntax for quotes, OR and -), else a substring match on any of the columns."""
+def text_match(where: Where, fts: str, alias: str, text: str) -> str:
+    """Words in the columns ``fts`` indexes (FTS_TABLES) of the table read as ``alias``; returns what the
+    statement reads as ``alias`` (FROM). FTS5 MATCH on SQLite; PostgreSQL's full text where its index
+    exists (word prefixes for plain words, web-search syntax for quotes, OR and -); else a substring
+    match on any of the columns."""
     db = where.db
     table, columns = FTS_TABLES[fts]
-    id_column = f"{alias}.id"
     if db.dialect == "postgresql" and has_index(db, fts):
         words = WORD.findall(text)
         if FTS_SYNTAX.search(text) or not words:
             tsquery = f"websearch_to_tsquery('simple', {where.param(text)})"
         else:
             tsquery = f"to_tsquery('simple', {where.param(' & '.join(f'{w}:*' for w in words))})"
-        # the hits found once, through the index, as an array each row is tested against: joined to the
-        # documents instead, the planner may compute the words of every row of the plans it walks
-        where.add(f"{id_column} = ANY(ARRAY(SELECT id FROM {table} WHERE {pg_words(columns)} @@ {tsquery}))")
-        return
+        # the rows that hold the words, found first through the index, are what the statement reads: OFFSET 0
+        # keeps the planner from merging them into the statement, where it may compute the words of every
+        # row of the plans it walks instead; and unlike an array of their ids, it knows how many to expect
+        # (from the index's statistics), so it joins many hits to their documents by hash
+        return f"(SELECT * FROM {table} WHERE {pg_words(columns)} @@ {tsquery} OFFSET 0) {alias}"
     query = fts_query(text)
     indexed = db.dialect == "sqlite" and has_table(db, fts)
     if indexed and query and not fts_syntax_ok(db, fts, query):
@@ -334,9 +351,10 @@ def text_match(where: Where, fts: str, alias: str, text: str) -> None:
     if indexed and query:
         # the hits as a set each row is tested against: were the ids an index key beside the document's
         # (document_id = ? AND id IN hits), SQLite would probe every pair of plan and hit
-        where.add(f"({id_column} + 0) IN (SELECT rowid FROM {fts} WHERE {fts} MATCH {where.param(query)})")
-        return
-    where.add("(" + " OR ".join(where.contains_sql(f"{alias}.{c}", text) for c in columns) + ")")
+        where.add(f"({alias}.id + 0) IN (SELECT rowid FROM {fts} WHERE {fts} MATCH {where.param(query)})")
+    else:
+        where.add("(" + " OR ".join(where.contains_sql(f"{alias}.{c}", text) for c in columns) + ")")
+    return f"{table} {alias}"
 
 
 def label_match(where: Where, column: str, needle: str) -> None:
@@ -372,7 +390,7 @@ def budget_figures(
     where = Where(reader(db))
     not_a_copy(where, all_sources, "f.document_id")
     if association:  # matched on the few documents, then their figures found by document (and year)
-        where.add(f"f.document_id IN {named(where, association)}")
+        where.add(named(where, "f.document_id", association))
     if year is not None:
         where.equals("f.year", year)
     if plan_year is not None:
@@ -434,15 +452,26 @@ def projects(
         where.add(f"p.amount_sek >= {where.param(min_amount)}")
     if max_amount is not None:
         where.add(f"p.amount_sek <= {where.param(max_amount)}")
-    if text:
-        text_match(where, "projects_fts", "p", text)
-    found = records(where.db, f"""
-        SELECT d.association, d.plan_year, p.name, p.owner, p.amount_sek, p.amount_raw, p.amount_kind,
+    source = text_match(where, "projects_fts", "p", text) if text else "projects p"
+    shown = f"""d.association, d.plan_year, p.name, p.owner, p.amount_sek, p.amount_raw, p.amount_kind,
                p.start_date AS start, p.end_date AS "end", p.place, p.target_group, p.purpose, p.contact,
                p.stakeholders, p.layout, p.guessed, d.source_path AS source, d.format AS source_format,
-               {SPAN.format(t="p")}, p.document_id, p.id
-        FROM projects p JOIN documents d ON p.document_id = d.id{where.sql()}
-        ORDER BY d.association, d.plan_year, p.id{"" if stated else limited(where, limit)}""", where.params)
+               {SPAN.format(t="p")}, p.document_id, p.id"""
+    listing = "ORDER BY d.association, d.plan_year, p.id"
+    if stated or limit is None:  # every match (``stated`` filters them here)
+        found = records(where.db, f"""
+            SELECT {shown} FROM {source} JOIN documents d ON p.document_id = d.id{where.sql()}
+            {listing}""", where.params)
+    else:
+        # A first page: the ids picked first, with only what the filters and the order read (a narrow sort of
+        # the matches, not of all they show), then the rows shown read for those alone.
+        found = records(where.db, f"""
+            SELECT {shown}
+            FROM (SELECT p.id FROM {source} JOIN documents d ON p.document_id = d.id{where.sql()}
+                  {listing}{limited(where, limit)}) picked
+            JOIN projects p ON p.id = picked.id
+            JOIN documents d ON p.document_id = d.id
+            {listing}""", where.params)
     if not stated:
         return found
     plain_rows = []
@@ -471,13 +500,12 @@ def goals(
     filter_document(where, "g.document_id", association, year, all_sources)
     if kind:
         where.equals("g.kind", kind)
-    if text:
-        text_match(where, "goals_fts", "g", text)
+    source = text_match(where, "goals_fts", "g", text) if text else "goals g"
     return records(where.db, f"""
         SELECT d.association, d.plan_year, g.kind, g.text, g.indicator, g.target_value, g.target_unit,
                g.target_comparator, g.target_raw, g.project_name AS project, g.section, g.layout,
                d.source_path AS source, d.format AS source_format, {SPAN.format(t="g")}, g.document_id, g.id
-        FROM goals g JOIN documents d ON g.document_id = d.id{where.sql()}
+        FROM {source} JOIN documents d ON g.document_id = d.id{where.sql()}
         ORDER BY d.association, d.plan_year, g.id{limited(where, limit)}""", where.params)
 
 
@@ -510,7 +538,7 @@ def associations(db, association: Optional[str] = None, all_sources: bool = Fals
     db = reader(db)
     where = Where(db)
     if association:
-        where.contains("association", association)
+        where.add(f"association IN ({association_names(where, association)})")
     # the documents counted by association, plan year and whether they are copies, from the listing index
     # (the counts each document keeps; a store completed from an older version has them filled)
     _, groups = db.rows("SELECT association, plan_year, duplicate_of IS NOT NULL AS copy, count(*), "
@@ -533,9 +561,8 @@ def associations(db, association: Optional[str] = None, all_sources: bool = Fals
         entry["figures"] += figures_n or 0
     # each association's members once: the database gives the distinct pairs, read from an index
     pairs = Where(db)
-    if association:  # the names matched on the documents' listing, then their members found by name
-        pairs.add(f"association IN (SELECT DISTINCT association FROM documents "
-                  f"WHERE {pairs.contains_sql('association', association)})")
+    if association:  # the names matched, then their members found by name
+        pairs.add(f"association IN ({association_names(pairs, association)})")
     not_a_copy(pairs, all_sources, "document_id")
     _, members = db.rows(f"SELECT DISTINCT association, name FROM members{pairs.sql()}", pairs.params)
     for name, member in members:
