@@ -129,12 +129,18 @@ def test_column_kinds_with_one_search_first_as_kind_by_kind(path):
 
 
 @pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.stem)
-def test_document_unit_found_with_the_first_letter_test_as_without(path):
+def test_document_unit_found_at_its_words_as_by_one_search(path):
+    from extractor.document import Document
     from extractor.tables import build
+    from extractor.vocab import numbers
 
-    text = path.read_text(encoding="utf-8") + "\nAlla belopp anges i tusentals kronor. Summor i kr.\n"
-    plain = re.compile(build.DOCUMENT_UNIT.pattern.replace("(?=[abs])", ""), build.DOCUMENT_UNIT.flags)
-    assert [m.span() for m in build.DOCUMENT_UNIT.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    plain = re.compile(rf"\b(?:alla\s+)?(?:belopp|siffror|summor)\b[^.\n]{{0,30}}?\bi\s+({numbers.UNIT_ALTERNATIVES})\b", re.I)
+    body = path.read_text(encoding="utf-8")
+    for tail in ("", "\nAlla belopp anges i tusentals kronor. Summor i kr.\n", "\nxbelopp i kr. SIFFROR  i  Mkr\n",
+                 "\nſummor i tkr\n", "\nbelopp och annat som är längre än trettio tecken i kr; belopp i kr\n"):
+        text = body + tail
+        m = plain.search(text)
+        assert build.document_unit(Document(str(path), text, None)) == (numbers.normalise_unit(m.group(1)) if m else None)
 
 
 @pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.stem)

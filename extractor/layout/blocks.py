@@ -18,6 +18,8 @@ from extractor.vocab import LIST_ITEM, UNITS
 
 TOC_HEADINGS = ("innehållsförteckning", "innehåll", "innehållsförtekning")
 SPACE_SPLIT = re.compile(r"\s{2,}|\t")
+SPACE_CELL = re.compile(r"\S(?:.*?\S)??(?=\s{2,}|$)")  # a cell of a line aligned with spaces
+FIGURE_CELL = re.compile(r"[-−–\d\s.,%*]+(?:\s*t?\s?kr)?")
 PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 RULE_LINE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-{0,}:?\s*\|?\s*$|^\s*\|?\s*:?-{3,}:?\s*\|?\s*$")
 LEADER = re.compile(r"\s*(?:\.{4,}|…{2,}|_{4,})\s*")  # dot leaders between a label and its figure
@@ -91,7 +93,7 @@ def cells_of(line: Line) -> list[tuple[int, int, str]]:
             out.append((line.start + pos, line.start + pos + len(part), part))
             pos += len(part) + 1
         return out
-    for m in re.finditer(r"\S(?:.*?\S)??(?=\s{2,}|$)", line.text):
+    for m in SPACE_CELL.finditer(line.text):
         out.append((line.start + m.start(), line.start + m.end(), m.group(0)))
     return out
 
@@ -166,12 +168,12 @@ def aligned_cells(lines: list[Line]) -> list[list[tuple[int, int, str]]]:
     Returns, per line, [label, value column 1, value column 2, ...]; missing cells are empty."""
     cells = [cells_of(line) for line in lines]
     label_edge = min((c[0][0] - l.start for c, l in zip(cells, lines) if c and len(c) > 1 and
-                      not re.search(r"\d", c[0][2])), default=0)
+                      not _DIGIT.search(c[0][2])), default=0)
     spans: list[list[int]] = []
     for line, row in zip(lines, cells):
         for s, e, t in row:
             a, b = s - line.start, e - line.start
-            if a <= label_edge and not re.fullmatch(r"[-−–\d\s.,%*]+(?:\s*t?\s?kr)?", t):
+            if a <= label_edge and not FIGURE_CELL.fullmatch(t):
                 continue  # the label
             spans.append([a, b])
     columns: list[list[int]] = []

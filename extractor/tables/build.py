@@ -64,11 +64,9 @@ def plan_year_hint(doc: Document) -> Optional[int]:
     return Counter(years).most_common(1)[0][0] if years else None
 
 
-_SPACE_RUN = re.compile(r"\s+")
-
-
 def _strip(s: str) -> str:
-    return _SPACE_RUN.sub(" ", s).strip()
+    """Spaces folded and trimmed (str.split() splits at what \\s+ matches)."""
+    return " ".join(s.split())
 
 
 CAPTION_START = vocab.CAPTION_START
@@ -247,13 +245,15 @@ def continues(doc: Document, blocks: list[Block], prev: int, cur: int, repeated:
     stands between them is page furniture: a page number ("Sida 3 av 4") or a line the document
     repeats (a running header, a breadcrumb)."""
     between = blocks[prev + 1 : cur]
-    if len(between) > SETTINGS.page_break_blocks or lines.has_header(blocks[cur]) or lines.form_of(blocks[cur]) != lines.form_of(blocks[prev]):
+    if len(between) > SETTINGS.page_break_blocks or lines.form_of(blocks[cur]) != lines.form_of(blocks[prev]):
         return False
     for b in between:
-        t = _strip(b.text(doc))
-        if b.kind in ("table", "toc") or not (PAGE_MARK.match(t) or t in repeated):
+        if b.kind in ("table", "toc"):
             return False
-    return True
+        t = _strip(b.text(doc))
+        if not (PAGE_MARK.match(t) or t in repeated):
+            return False
+    return not lines.has_header(blocks[cur])  # the dearest test last
 
 
 class RepeatedLines:
@@ -288,13 +288,19 @@ def table_blocks(doc: Document, blocks: list[Block]) -> list[tuple[int, Block]]:
     return out
 
 
-DOCUMENT_UNIT = re.compile(rf"\b(?=[abs])(?:alla\s+)?(?:belopp|siffror|summor)\b[^.\n]{{0,30}}?\bi\s+({numbers.UNIT_ALTERNATIVES})\b", re.I)
+DOCUMENT_UNIT = re.compile(rf"\b(?:belopp|siffror|summor)\b[^.\n]{{0,30}}?\bi\s+({numbers.UNIT_ALTERNATIVES})\b", re.I)
+# where DOCUMENT_UNIT may match: its words, the first letter spelt out as re.I reads it ('ſ' is a long s),
+# since a pattern that starts with a set of letters, not a case-blind one, is scanned for several times faster
+UNIT_WORD = re.compile(r"[bBsSſ](?i:elopp|iffror|ummor)")
 
 
 def document_unit(doc: Document) -> Optional[str]:
     """A unit the plan states for all its figures ('Alla belopp anges i tusentals kronor')."""
-    m = DOCUMENT_UNIT.search(doc.text)
-    return numbers.normalise_unit(m.group(1)) if m else None
+    for word in UNIT_WORD.finditer(doc.text):
+        m = DOCUMENT_UNIT.match(doc.text, word.start())
+        if m:
+            return numbers.normalise_unit(m.group(1))
+    return None
 
 
 def parse_tables(doc: Document, blocks: list[Block], judge: Judge) -> list[BudgetTable]:

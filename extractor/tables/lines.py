@@ -29,12 +29,16 @@ from extractor.vocab.numbers import Amount
 Cell = tuple[int, int, str]
 CODE = re.compile(r"^(\d{3,5})\s+(?=[A-ZÅÄÖa-zåäö])")
 GLUED_FIGURE = re.compile(r"\d{1,3}(?:[ \u00a0]\d{3})+\s*$")  # '2020-12-460 000': a figure lost in a text cell
+LEADER = re.compile(r"\.{4,}|…{2,}")
+DIGIT = re.compile(r"\d")
+BALANCE = re.compile(r"balans", re.I)
 YEAR_LABEL = re.compile(r"^\s*((?:19|20)\d{2})\b\s*(.*)$")
 _YEAR_ROWS_HEADER = vocab.compile_words(vocab.YEAR_ROWS_HEADER)
 
 
 def _strip(s: str) -> str:
-    return re.sub(r"\s+", " ", s).strip()
+    """Spaces folded and trimmed (str.split() splits at what \\s+ matches)."""
+    return " ".join(s.split())
 
 
 def form_of(block: Block) -> str:
@@ -43,7 +47,7 @@ def form_of(block: Block) -> str:
         return "pipe"
     if any("\t" in t for t in texts):
         return "tab"
-    if any(re.search(r"\.{4,}|…{2,}", t) for t in texts):
+    if any(LEADER.search(t) for t in texts):
         return "leader"
     return "space"
 
@@ -170,7 +174,7 @@ def grid_from_block(block: Block, title: str, caption: str, year_hint: Optional[
     _text_columns(body, columns)
     _caption_year(columns, title, caption)
     grid = Grid(title=title, caption=caption, start=block.start, end=block.end, layout=form, columns=columns, rows=[],
-                balance=bool(re.search(r"balans", title + " " + caption, re.I)))
+                balance=bool(BALANCE.search(title + " " + caption)))
     if _years_as_rows(body, columns, label_head):
         return _transposed(grid, body)
     units: list[str] = []
@@ -203,7 +207,7 @@ def grid_from_block(block: Block, title: str, caption: str, year_hint: Optional[
                 row.blank_cells += 1
             elif parsed == "percent":
                 percents[idx] += 1
-            elif parsed == "text" and not re.search(r"\d", t) and (unit := numbers.find_unit(t)):
+            elif parsed == "text" and not DIGIT.search(t) and (unit := numbers.find_unit(t)):
                 row_units.append(unit)  # a unit row ("Intäkter  t kr  t kr")
         if not row.label and not row.values:
             continue

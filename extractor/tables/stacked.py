@@ -34,6 +34,8 @@ from extractor.tables.lines import label_goes_on, set_unit
 from extractor.vocab.numbers import Amount
 
 CAPTION = vocab.CAPTION_START
+BUDGET_OR_PLAN = re.compile(r"\b(?:budget|plan)\b", re.I)
+YEAR = re.compile(r"(?:19|20)\d{2}")
 
 
 def _header_line(text: str) -> bool:
@@ -44,9 +46,9 @@ def _header_line(text: str) -> bool:
     if non_amount_kind(t):
         return True
     words = t.split()
-    named = column_kind(t) != "budget" or bool(re.search(r"\b(?:budget|plan)\b", t, re.I)) or numbers.find_unit(t)
+    named = column_kind(t) != "budget" or bool(BUDGET_OR_PLAN.search(t)) or numbers.find_unit(t)
     if numbers.parse_year(t) is not None and year_like(t) and len(words) <= 3:
-        return bool(named) or re.fullmatch(r"(?:19|20)\d{2}", t) is not None
+        return bool(named) or YEAR.fullmatch(t) is not None
     return len(words) == 1 and bool(named) and not isinstance(numbers.parse_cell(t), Amount)
 
 
@@ -74,7 +76,8 @@ class _Reader:
         """A page number line and the running header lines right after it (lines the document repeats)."""
         out: set[int] = set()
         for k, line in enumerate(self.lines):
-            if not re.fullmatch(r"\d{1,3}", line.text.strip()):
+            t = line.text.strip()
+            if not (0 < len(t) <= 3 and t.isdecimal()):  # one to three digits (what \d{1,3} matches)
                 continue
             if 0 < k < len(self.lines) - 1 and not self.lines[k - 1].text.strip() and not self.lines[k + 1].text.strip():
                 out.add(k)  # a lone number between blank lines: a page number
