@@ -45,11 +45,17 @@ def _header_line(text: str) -> bool:
         return False
     if non_amount_kind(t):
         return True
-    words = t.split()
-    named = column_kind(t) != "budget" or bool(BUDGET_OR_PLAN.search(t)) or numbers.find_unit(t)
-    if numbers.parse_year(t) is not None and year_like(t) and len(words) <= 3:
-        return bool(named) or YEAR.fullmatch(t) is not None
-    return len(words) == 1 and bool(named) and not isinstance(numbers.parse_cell(t), Amount)
+    words = len(t.split())
+    if words > 3:
+        return False
+    if numbers.parse_year(t) is not None and year_like(t):
+        return _named(t) or YEAR.fullmatch(t) is not None
+    return words == 1 and _named(t) and not isinstance(numbers.parse_cell(t), Amount)
+
+
+def _named(header: str) -> bool:
+    """Does a header name a kind of figures ('Utfall', 'Budget', 'Plan') or a unit?"""
+    return column_kind(header) != "budget" or bool(BUDGET_OR_PLAN.search(header)) or bool(numbers.find_unit(header))
 
 
 def _value(text: str) -> Optional[tuple[Optional[Amount]]]:
@@ -65,9 +71,16 @@ class _Reader:
         self.doc = doc
         self.lines = doc.lines
         self.year_hint = year_hint
-        counts = Counter(l.text.strip() for l in self.lines if l.text.strip())
-        self.repeated = {t for t, n in counts.items() if n > 1}
+        self._repeated: Optional[set[str]] = None
         self.page_furniture = self._page_furniture()
+
+    @property
+    def repeated(self) -> set[str]:
+        """The lines (stripped) the document holds more than once; counted the first time asked for."""
+        if self._repeated is None:
+            counts = Counter(t for t in (l.text.strip() for l in self.lines) if t)
+            self._repeated = {t for t, n in counts.items() if n > 1}
+        return self._repeated
 
     def furniture(self, k: int) -> bool:
         return k in self.page_furniture
