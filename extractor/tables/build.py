@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass, field
 from itertools import product
 from typing import Callable, Optional
 
@@ -140,11 +141,22 @@ def classify(label: str, has_values: bool, current: str, balance: bool) -> tuple
     return section, role
 
 
+@dataclass
+class Memo:
+    """What the tables built from one grid share: the rows read the same way (the audit reads rows, never
+    changes them), and what each label and each unit is read as."""
+
+    rows: dict[tuple, tuple[BudgetRow, str, bool]] = field(default_factory=dict)
+    classes: dict[tuple, tuple[str, Optional[str]]] = field(default_factory=dict)  # classify's arguments -> result
+    units: dict[str, tuple[Optional[int], str]] = field(default_factory=dict)  # unit -> (factor, normal name)
+
+
 def build_table(doc: Document, grid: Grid, chosen: Optional[dict[int, int]] = None,
-                memo: Optional[dict] = None) -> BudgetTable:
+                memo: Optional[Memo] = None) -> BudgetTable:
     """The grid as a budget table, with the readings ``chosen`` of its ambiguous rows. Tables built
-    from one grid with one ``memo`` share the rows read the same way (the audit reads rows, never
-    changes them)."""
+    from one grid with one ``memo`` share what they read the same way."""
+    if memo is None:
+        memo = Memo()
     unit = grid.unit or "kr"
     factor = numbers.unit_factor(unit) or 1
     unit_source = grid.unit_source if grid.unit else "document"
@@ -159,12 +171,15 @@ def build_table(doc: Document, grid: Grid, chosen: Optional[dict[int, int]] = No
     for r_index, grow in enumerate(grid.rows):
         choice = chosen.get(r_index, 0) if chosen is not None and grow.alternatives else None
         key = (r_index, choice, current, opened)  # all a row's reading depends on
-        if memo is not None and key in memo:
-            row, current, opened = memo[key]
+        if key in memo.rows:
+            row, current, opened = memo.rows[key]
             rows.append(row)
             continue
         values = grow.values if choice is None else grow.alternatives[choice]
-        section, role = classify(grow.label, bool(values) or grow.blank_cells > 0, current, grid.balance)
+        how = (grow.label, bool(values) or grow.blank_cells > 0, current, grid.balance)
+        if how not in memo.classes:
+            memo.classes[how] = classify(*how)
+        section, role = memo.classes[how]
         if role == "header":
             if section == current and opened and section in ("income",) and not INCOME_RE.search(grow.label):
                 section = "cost"  # an unnamed group after the income block is a cost group
@@ -177,21 +192,23 @@ def build_table(doc: Document, grid: Grid, chosen: Optional[dict[int, int]] = No
                 continue
             cell_unit, source = ((vc.amount.unit, "cell") if vc.amount.unit else (col.unit, "column") if col.unit
                                  else (unit, unit_source))
-            f = numbers.unit_factor(cell_unit) or factor
+            if cell_unit not in memo.units:
+                memo.units[cell_unit] = (numbers.unit_factor(cell_unit), numbers.normalise_unit(cell_unit))
+            cell_factor, unit_name = memo.units[cell_unit]
+            f = cell_factor or factor
             kind = grow.kind or col.kind
             for flag in vc.amount.flags:
                 if flag in grid.legend:
                     kind = grid.legend[flag]
             cells.append(Cell(year=col.year, column=col.label or (str(col.year) if col.year else ""), kind=kind,
-                              amount_sek=vc.amount.sek(f), raw=vc.amount.raw, unit=numbers.normalise_unit(cell_unit),
+                              amount_sek=vc.amount.sek(f), raw=vc.amount.raw, unit=unit_name,
                               unit_source=source, flags=vc.amount.flags, span=doc.span(vc.start, vc.end)))
         if role is None and section == "income" and current == "cost" and not INCOME_RE.search(grow.label):
             section = "cost"
         row = BudgetRow(label=grow.label, code=grow.code, section=section, role=role,
                         is_total=role in ("total", "subtotal"), span=doc.span(grow.start, grow.end), cells=cells)
         rows.append(row)
-        if memo is not None:
-            memo[key] = (row, current, opened)
+        memo.rows[key] = (row, current, opened)
     return BudgetTable(title=grid.title or grid.caption[:90], unit=unit, layout=grid.layout,  # type: ignore[arg-type]
                        span=doc.span(grid.start, grid.end), columns=columns, rows=rows, doubts=grid.doubts)
 
@@ -206,7 +223,7 @@ def resolve(doc: Document, grid: Grid, judge: Judge) -> BudgetTable:
     if not ambiguous:
         return build_table(doc, grid)
     options = [range(len(grid.rows[i].alternatives)) for i in ambiguous]
-    memo: dict = {}
+    memo = Memo()
     best = None
     for n, combo in enumerate(product(*options)):
         if n >= SETTINGS.readings:
