@@ -21,6 +21,7 @@ SPACE_SPLIT = re.compile(r"\s{2,}|\t")
 SPACE_CELL = re.compile(r"\S(?:.*?\S)??(?=\s{2,}|$)")  # a cell of a line aligned with spaces
 FIGURE_CELL = re.compile(r"[-−–\d\s.,%*]+(?:\s*t?\s?kr)?")
 PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+PIPE = re.compile(r"\|")
 RULE_LINE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-{0,}:?\s*\|?\s*$|^\s*\|?\s*:?-{3,}:?\s*\|?\s*$")
 LEADER = re.compile(r"\s*(?:\.{4,}|…{2,}|_{4,})\s*")  # dot leaders between a label and its figure
 LEADER_LINE = re.compile(r"^\s*\S.*?(?:\.{4,}|…{2,}|_{4,})\s*[-−–(]?\s*\d")
@@ -80,16 +81,13 @@ def cells_of(line: Line) -> list[tuple[int, int, str]]:
     if PIPE_ROW.match(line.text):
         inner = line.text.strip()
         first = line.text.index("|")
-        cells = _split_at(Line(line.start + first + 1, line.start + first + len(inner) - 1, inner[1:-1]), re.compile(r"\|"))
-        return cells
-    if "\t" not in line.text and LEADER_LINE.match(line.text):
+        return _split_at(Line(line.start + first + 1, line.start + first + len(inner) - 1, inner[1:-1]), PIPE)
+    if "\t" not in line.text and _is_leader_line(line.text):
         return _split_at(line, LEADER)
-    sep = "\t" if "\t" in line.text else None
     out = []
     pos = 0
-    parts = line.text.split("\t") if sep else SPACE_SPLIT.split(line.text)
-    if sep:
-        for part in parts:
+    if "\t" in line.text:
+        for part in line.text.split("\t"):
             out.append((line.start + pos, line.start + pos + len(part), part))
             pos += len(part) + 1
         return out

@@ -282,8 +282,11 @@ class RepeatedLines:
         self._lines: Optional[set[str]] = None
 
     def __contains__(self, text: str) -> bool:
+        words = text.split()
+        if not words or self.doc.text.count(max(words, key=len)) < 2:
+            return False  # a line held twice holds each of its words twice: most lines asked about end here
         if self._lines is None:
-            counts = Counter(_strip(l.text) for l in self.doc.lines if l.text.strip() and "\t" not in l.text)
+            counts = Counter(t for l in self.doc.lines if "\t" not in l.text and (t := _strip(l.text)))
             self._lines = {t for t, n in counts.items() if n > 1}
         return text in self._lines
 
