@@ -243,6 +243,8 @@ def resolve(doc: Document, grid: Grid, judge: Judge) -> BudgetTable:
     for n, combo in enumerate(product(*options)):
         if n >= SETTINGS.readings:
             break
+        if best is not None and (0, 0, sum(combo)) >= best[0]:
+            continue  # not even a reading without mistakes would score better than the best so far
         chosen = dict(zip(ambiguous, combo))
         table = build_table(doc, grid, chosen, memo)
         score = (*judge(table), sum(combo))
