@@ -271,6 +271,7 @@ def _label_rows(doc: Document, tokens: list[Tok], anchor: int, body: int, years:
 
     # split the body into alternating number runs and label runs
     runs: list[tuple[list[Tok], list[Tok]]] = []
+    label_at = 0  # the index of the last run's first label token
     i = body
     end_index = len(tokens)
     while i < len(tokens):
@@ -284,7 +285,7 @@ def _label_rows(doc: Document, tokens: list[Tok], anchor: int, body: int, years:
             i += 1
         if words and (_is_unit_word(words[0].text) or words[0].text[:1].islower()) and runs:
             # "... uppgå till 2 286 905 kr.": figures with a unit after them are prose; so is the label before them
-            end_index = tokens.index(runs[-1][1][0]) if runs[-1][1] else i
+            end_index = label_at if runs[-1][1] else i
             runs[-1] = (runs[-1][0], [])
             break
         if words and (END_WORDS.match(words[0].text) or len(words) > SETTINGS.flattened_label_tokens
@@ -293,6 +294,7 @@ def _label_rows(doc: Document, tokens: list[Tok], anchor: int, body: int, years:
             end_index = i - len(words)
             break
         runs.append((nums, words))
+        label_at = i - len(words)
     rows: list[GridRow] = []
     doubts: list[str] = []
     pending: Optional[GridRow] = None

@@ -149,8 +149,8 @@ class _Reader:
             while j < len(self.lines) and _header_line(self.lines[j].text):
                 run.append(self.lines[j])
                 j += 1
-            amounts = [l for l in run if non_amount_kind(l.text) is None]
-            if len(run) >= 2 and amounts and (len(amounts) >= 2 or len(run) > len(amounts)):
+            amounts = [l for l in run if non_amount_kind(l.text) is None] if len(run) >= 2 else []
+            if amounts and (len(amounts) >= 2 or len(run) > len(amounts)):
                 grid, end = self.read(k, run, j)
                 if grid is not None:
                     yield grid
