@@ -162,6 +162,8 @@ def field_label(text: str) -> Optional[str]:
     t = text.strip()
     colon = t.endswith(":")
     t = t.rstrip(":").strip()
+    if len(t.split(maxsplit=3)) > 3:
+        return None  # a label has at most three words (FIELD_LABELS at most two): prose is no label
     low = t.lower()
     if low in FIELD_LABELS:
         return low
