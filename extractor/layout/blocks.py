@@ -263,7 +263,7 @@ def segment(doc: Document) -> list[Block]:
             blocks.append(Block(kind, group[0].start, group[-1].end, group))
             i = j
             continue
-        if text.rstrip().endswith(":") and len(text) < SETTINGS.field_chars:
+        if len(text) < SETTINGS.field_chars and text.rstrip().endswith(":"):
             blocks.append(Block("field", line.start, line.end, [line]))
         elif LIST_ITEM.match(text) and not _set_as_heading(doc, line):
             blocks.append(Block("list_item", line.start, line.end, [line]))
