@@ -183,6 +183,7 @@ def grid_from_block(block: Block, title: str, caption: str, year_hint: Optional[
     # columns no header names, in a table whose header names the others: a row reaching into them is misread
     unheaded = {i for i, c in enumerate(columns) if not c.label} if any(c.label for c in columns) else set()
     unheaded |= set(range(len(columns), width))
+    text_columns = {i for i, c in enumerate(columns) if c.kind == "text"}
     codes = sum(1 for cells in body if CODE.match(cells[0][2].strip())) >= max(2, len([c for c in body if len(c) > 1]) // 3)
     for cells in body:
         s, e, text = cells[0]
@@ -190,9 +191,9 @@ def grid_from_block(block: Block, title: str, caption: str, year_hint: Optional[
         row = GridRow(label=label, start=s + (len(text) - len(text.lstrip())), end=cells[-1][1])
         if codes and (m := CODE.match(label)):
             row.code, row.label = m.group(1), label[m.end():]
-        if any(isinstance(numbers.parse_cell(c[2]), Amount) for i, c in enumerate(cells[1:]) if i in unheaded):
+        if unheaded and any(isinstance(numbers.parse_cell(c[2]), Amount) for i, c in enumerate(cells[1:]) if i in unheaded):
             grid.doubts.append(f"{label or 'a row'}: more figures than the table has columns")
-        if any(i < len(columns) and columns[i].kind == "text" and GLUED_FIGURE.search(c[2]) for i, c in enumerate(cells[1:])):
+        if text_columns and any(i in text_columns and GLUED_FIGURE.search(c[2]) for i, c in enumerate(cells[1:])):
             grid.doubts.append(f"{label or 'a row'}: a figure run into the text of another column")
         field = non_amount_kind(label) == "text"  # a field such as "Period  2017" holds no kronor
         for idx, (cs, ce, t) in enumerate(cells[1:]):
