@@ -58,6 +58,11 @@ def _named(header: str) -> bool:
     return column_kind(header) != "budget" or bool(BUDGET_OR_PLAN.search(header)) or bool(numbers.find_unit(header))
 
 
+def _short(text: str) -> bool:
+    """Is the line short enough for a column header (what _header_line asks first)?"""
+    return 0 < len(text.strip()) <= SETTINGS.stacked_header_chars
+
+
 def _value(text: str) -> Optional[tuple[Optional[Amount]]]:
     """A figure or an empty cell ('–') standing alone on its line, else None."""
     parsed = numbers.parse_cell(text)
@@ -144,6 +149,9 @@ class _Reader:
     def grids(self) -> Iterator[Grid]:
         k = 0
         while k < len(self.lines):
+            if k + 1 >= len(self.lines) or not _short(self.lines[k + 1].text):
+                k += 1  # a run of headers is two lines at least, each short enough to be one
+                continue
             run = []
             j = k
             while j < len(self.lines) and _header_line(self.lines[j].text):
