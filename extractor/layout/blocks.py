@@ -25,6 +25,10 @@ PIPE = re.compile(r"\|")
 RULE_LINE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-{0,}:?\s*\|?\s*$|^\s*\|?\s*:?-{3,}:?\s*\|?\s*$")
 LEADER = re.compile(r"\s*(?:\.{4,}|…{2,}|_{4,})\s*")  # dot leaders between a label and its figure
 LEADER_LINE = re.compile(r"^\s*\S.*?(?:\.{4,}|…{2,}|_{4,})\s*[-−–(]?\s*\d")
+TWO_SPACES = re.compile(r"\s\s")
+_DIGIT = re.compile(r"\d")
+
+
 @dataclass(frozen=True)
 class LayoutSettings:
     """Every number the layout stage decides by, in one place."""
@@ -96,9 +100,6 @@ def cells_of(line: Line) -> list[tuple[int, int, str]]:
     return out
 
 
-TWO_SPACES = re.compile(r"\s\s")
-
-
 def _has_table_mark(text: str) -> bool:
     """What any table line holds: a tab, a pipe, a rule's dash, a dot leader, or two spaces in a row
     (substring tests first: one pattern of them all scans a line several times slower)."""
@@ -118,9 +119,6 @@ def is_table_line(text: str) -> bool:
 def _is_leader_line(text: str) -> bool:
     """A label, a dot leader and a figure (the leader tested for first: most lines have none)."""
     return ("...." in text or "……" in text or "____" in text) and bool(LEADER_LINE.match(text))
-
-
-_DIGIT = re.compile(r"\d")
 
 
 def _is_space_table_line(text: str) -> bool:

@@ -29,7 +29,7 @@ from extractor.vocab.numbers import Amount
 Cell = tuple[int, int, str]
 CODE = re.compile(r"^(\d{3,5})\s+(?=[A-ZÅÄÖa-zåäö])")
 GLUED_FIGURE = re.compile(r"\d{1,3}(?:[ \u00a0]\d{3})+\s*$")  # '2020-12-460 000': a figure lost in a text cell
-LEADER = re.compile(r"\.{4,}|…{2,}")
+DOT_LEADER = re.compile(r"\.{4,}|…{2,}")
 DIGIT = re.compile(r"\d")
 BALANCE = re.compile(r"balans", re.I)
 YEAR_LABEL = re.compile(r"^\s*((?:19|20)\d{2})\b\s*(.*)$")
@@ -47,7 +47,7 @@ def form_of(block: Block) -> str:
         return "pipe"
     if any("\t" in t for t in texts):
         return "tab"
-    if any(LEADER.search(t) for t in texts):
+    if any(DOT_LEADER.search(t) for t in texts):
         return "leader"
     return "space"
 
