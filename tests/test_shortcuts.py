@@ -129,12 +129,18 @@ def test_column_kinds_with_one_search_first_as_kind_by_kind(path):
 
 
 @pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.stem)
-def test_document_unit_found_with_the_first_letter_test_as_without(path):
+def test_document_unit_found_at_its_words_as_by_one_search(path):
+    from extractor.document import Document
     from extractor.tables import build
+    from extractor.vocab import numbers
 
-    text = path.read_text(encoding="utf-8") + "\nAlla belopp anges i tusentals kronor. Summor i kr.\n"
-    plain = re.compile(build.DOCUMENT_UNIT.pattern.replace("(?=[abs])", ""), build.DOCUMENT_UNIT.flags)
-    assert [m.span() for m in build.DOCUMENT_UNIT.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    plain = re.compile(rf"\b(?:alla\s+)?(?:belopp|siffror|summor)\b[^.\n]{{0,30}}?\bi\s+({numbers.UNIT_ALTERNATIVES})\b", re.I)
+    body = path.read_text(encoding="utf-8")
+    for tail in ("", "\nAlla belopp anges i tusentals kronor. Summor i kr.\n", "\nxbelopp i kr. SIFFROR  i  Mkr\n",
+                 "\nſummor i tkr\n", "\nbelopp och annat som är längre än trettio tecken i kr; belopp i kr\n"):
+        text = body + tail
+        m = plain.search(text)
+        assert build.document_unit(Document(str(path), text, None)) == (numbers.normalise_unit(m.group(1)) if m else None)
 
 
 @pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.stem)
@@ -166,7 +172,8 @@ def test_row_roles_and_sections_with_one_search_first_as_word_by_word(path):
             section = current
         return section, role
 
-    for line in path.read_text(encoding="utf-8").split("\n") + ["", " ", "Summa", "därav lön"]:
+    odd = ["ſumma", "SUMMA KOSTNADER", "Tıllgångar", "TİLLGÅNGAR", "Res\u212bultat", "İntäkter", "ınkomster", "Därav"]
+    for line in path.read_text(encoding="utf-8").split("\n") + ["", " ", "Summa", "därav lön"] + odd:
         for label in [line] + re.split(r"\t|\s{2,}|\|", line):
             for has_values in (True, False):
                 for current, balance in (("cost", False), ("income", False), ("assets", True)):
@@ -226,3 +233,26 @@ def test_lines_without_a_table_mark_are_no_table_lines(path):
 
     for line in path.read_text(encoding="utf-8").split("\n") + ["a  1", "x ---", "Lön .... 5", "Lön …… 5", "a|b"]:
         assert blocks.is_table_line(line) == plain(line), line
+
+
+def test_labels_in_lower_case_read_with_case_as_case_blind():
+    """Every letter the row patterns hold is matched, case-blind, by the same characters of a lower-case
+    text as it is with case once AS_CASE_BLIND has made them (str.lower() gives no character it would
+    change again, so checking each character alone covers every text)."""
+    import sys
+
+    from extractor.tables import build
+
+    letters = set()
+    for rx in [build.ROLE_RE, build.SECTION_RE]:
+        assert rx.flags & re.I
+        plain = re.sub(r"\[[^\]]*\]", "", re.sub(r"\\[A-Za-z]", "", rx.pattern))  # escapes and classes aside
+        letters |= {c for c in plain if c.isalpha()}
+    assert letters and all(c == c.lower() for c in letters)
+    any_letter = re.compile("[" + "".join(sorted(letters)) + "]", re.I)
+    for code in range(sys.maxunicode + 1):
+        lower = chr(code).lower()
+        assert all(ch.lower() == ch for ch in lower)
+        if any_letter.fullmatch(lower) or lower.translate(build.AS_CASE_BLIND) in letters:
+            for c in letters:
+                assert (re.fullmatch(re.escape(c), lower, re.I) is not None) == (lower.translate(build.AS_CASE_BLIND) == c)

@@ -43,6 +43,8 @@ MEMBER_RES = [(group, vocab.compile_words(words)) for group, words in vocab.MEMB
 STATUTORY_SPLIT = vocab.STATUTORY_SPLIT
 SECTION_IN_LABEL = [(name, vocab.compile_words(words)) for name, words in vocab.SECTION_IN_TOTAL]
 COST_ROW_RE = vocab.compile_words(vocab.OUTCOME_ROW_WORDS)
+CLOSING_RESULT_RE = re.compile(r"medel till förfogande|utgång", re.I)
+ACTUAL_ROW_RE = re.compile(r"\s*utfall", re.I)
 
 
 @dataclass
@@ -209,7 +211,7 @@ def _sum_candidates(row: BudgetRow, items: list[Item], markers: list[int], bound
 def check_carry_forward(ctx: Context) -> None:
     rows = ctx.table.rows
     opening = [r for r in rows if r.role == "opening"]
-    closing = [r for r in rows if r.role == "closing" or (r.role == "result" and re.search(r"medel till förfogande|utgång", r.label, re.I))]
+    closing = [r for r in rows if r.role == "closing" or (r.role == "result" and CLOSING_RESULT_RE.search(r.label))]
     if not opening or not closing:
         return
     o, c = opening[0], closing[-1]
@@ -230,7 +232,7 @@ def check_equity_roll(ctx: Context) -> None:
     costs = [r for r in rows if COST_ROW_RE.search(r.label) and r.role is None]
     if not (equity and income and costs):
         return
-    actual = next((r for r in costs if re.match(r"\s*utfall", r.label, re.I)), costs[0])
+    actual = next((r for r in costs if ACTUAL_ROW_RE.match(r.label)), costs[0])
     eq = {c.year: c.amount_sek for c in equity.cells if c.year and c.amount_sek is not None}
     inc = {c.year: c.amount_sek for c in income.cells if c.year and c.amount_sek is not None}
     out = {c.year: c.amount_sek for c in actual.cells if c.year and c.amount_sek is not None}
@@ -267,8 +269,10 @@ def check_statutory_split(ctx: Context) -> None:
     by_year: dict[Optional[int], dict[str, float]] = {}
     spans = {}
     for row in ctx.table.rows:
+        if row.is_total or row.section != "income":
+            continue
         group = member_group(row.label)
-        if not group or row.is_total or row.section not in ("income",):
+        if not group:
             continue
         for c in row.cells:
             if c.amount_sek is not None and c.amount_sek > 0:

@@ -27,7 +27,11 @@ TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*?(/?)>")
 STYLE_TAGS = {"b": "bold", "strong": "bold", "i": "italic", "em": "italic", "h1": "heading", "h2": "heading", "h3": "heading", "h4": "heading"}
 MD_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 MD_HEADING = re.compile(r"^(#{1,6})\s+")
-RESIDUE_MARKS = re.compile(r"[<&#]|\*\*|__")  # what TAG, an entity, MD_BOLD or MD_HEADING needs
+
+
+def _has_residue(line: str) -> bool:
+    """Does the line hold what TAG, an entity, MD_BOLD or MD_HEADING needs (a '<', '&', '#', '**' or '__')?"""
+    return "<" in line or "&" in line or "#" in line or "**" in line or "__" in line
 
 
 def utf16_encoding(data: bytes) -> str | None:
@@ -82,11 +86,14 @@ def decode(data: bytes) -> tuple[str, str]:
     return data.decode("cp1252", errors="replace"), "cp1252"
 
 
+_NOT_CONTROL = bytes(range(32, 256)) + b"\t\n\x0c\r"  # the bytes looks_binary does not count
+
+
 def looks_binary(data: bytes) -> bool:
     sample = data[:8192]
     if b"\x00" in sample:
         return True
-    control = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    control = len(sample.translate(None, _NOT_CONTROL))  # the control bytes left
     return control > len(sample) * 0.05
 
 
@@ -95,7 +102,7 @@ CELL_TAG = re.compile(r"</t[dh]\s*>", re.I)
 
 def _strip_residue(line: str) -> tuple[str, list[tuple[int, int, str]]]:
     """Remove HTML tags, entities and markdown emphasis from one line; return marks in line offsets."""
-    if not RESIDUE_MARKS.search(line):
+    if not _has_residue(line):
         return line, []  # nothing to remove: no tag, entity, emphasis or heading mark
     marks: list[tuple[int, int, str]] = []
     out: list[str] = []
@@ -152,11 +159,8 @@ def _strip_residue(line: str) -> tuple[str, list[tuple[int, int, str]]]:
     return text, marks
 
 
-_SPACE_RUN = re.compile(r"\s+")
-
-
 def _header_key(line: str) -> str:
-    return _SPACE_RUN.sub(" ", line.strip()).lower()
+    return " ".join(line.split()).lower()  # spaces folded: what \s+ matches, str.split() splits at
 
 
 def running_headers(lines: list[str]) -> set[str]:
@@ -195,7 +199,9 @@ def canonicalise(raw: str) -> tuple[str, list[Mark], list[int]]:
     pages_raw = raw.split("\f")
     cleaned_pages: list[list[tuple[str, list]]] = []
     for page in pages_raw:
-        cleaned_pages.append([_strip_residue(l.rstrip(" \u00a0")) for l in page.split("\n")])
+        lines = [l.rstrip(" \u00a0") for l in page.split("\n")]
+        # a page without residue anywhere (most) needs no line looked at
+        cleaned_pages.append([_strip_residue(l) for l in lines] if _has_residue(page) else [(l, []) for l in lines])
     all_keys = [_header_key(t) for page in cleaned_pages for t, _ in page]  # each line's, in order
     # In a text with page breaks a running header stands at the top or the bottom of its pages: a line
     # like it elsewhere on a page (the association named as a field's value) is text.
@@ -227,7 +233,7 @@ def canonicalise(raw: str) -> tuple[str, list[Mark], list[int]]:
                         continue
                 if PAGE_NUMBER.match(text):
                     continue
-            if not text.strip():
+            if not key:  # a blank line (its key folds all its spaces away)
                 blank_run += 1
                 if blank_run > 1 or length == 0:
                     continue

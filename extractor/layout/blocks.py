@@ -18,10 +18,17 @@ from extractor.vocab import LIST_ITEM, UNITS
 
 TOC_HEADINGS = ("innehållsförteckning", "innehåll", "innehållsförtekning")
 SPACE_SPLIT = re.compile(r"\s{2,}|\t")
+SPACE_CELL = re.compile(r"\S(?:.*?\S)??(?=\s{2,}|$)")  # a cell of a line aligned with spaces
+FIGURE_CELL = re.compile(r"[-−–\d\s.,%*]+(?:\s*t?\s?kr)?")
 PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+PIPE = re.compile(r"\|")
 RULE_LINE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-{0,}:?\s*\|?\s*$|^\s*\|?\s*:?-{3,}:?\s*\|?\s*$")
 LEADER = re.compile(r"\s*(?:\.{4,}|…{2,}|_{4,})\s*")  # dot leaders between a label and its figure
 LEADER_LINE = re.compile(r"^\s*\S.*?(?:\.{4,}|…{2,}|_{4,})\s*[-−–(]?\s*\d")
+TWO_SPACES = re.compile(r"\s\s")
+_DIGIT = re.compile(r"\d")
+
+
 @dataclass(frozen=True)
 class LayoutSettings:
     """Every number the layout stage decides by, in one place."""
@@ -78,40 +85,52 @@ def cells_of(line: Line) -> list[tuple[int, int, str]]:
     if PIPE_ROW.match(line.text):
         inner = line.text.strip()
         first = line.text.index("|")
-        cells = _split_at(Line(line.start + first + 1, line.start + first + len(inner) - 1, inner[1:-1]), re.compile(r"\|"))
-        return cells
-    if "\t" not in line.text and LEADER_LINE.match(line.text):
+        return _split_at(Line(line.start + first + 1, line.start + first + len(inner) - 1, inner[1:-1]), PIPE)
+    if "\t" not in line.text and _is_leader_line(line.text):
         return _split_at(line, LEADER)
-    sep = "\t" if "\t" in line.text else None
     out = []
     pos = 0
-    parts = line.text.split("\t") if sep else SPACE_SPLIT.split(line.text)
-    if sep:
-        for part in parts:
+    if "\t" in line.text:
+        for part in line.text.split("\t"):
             out.append((line.start + pos, line.start + pos + len(part), part))
             pos += len(part) + 1
         return out
-    for m in re.finditer(r"\S(?:.*?\S)??(?=\s{2,}|$)", line.text):
+    for m in SPACE_CELL.finditer(line.text):
         out.append((line.start + m.start(), line.start + m.end(), m.group(0)))
     return out
 
 
-# What any table line holds: a tab, a pipe, a rule's dash, a dot leader, or two spaces in a row
-TABLE_LINE_MARK = re.compile(r"[\t|-]|\.{4}|…{2}|_{4}|\s\s")
+def _has_table_mark(text: str) -> bool:
+    """What any table line holds: a tab, a pipe, a rule's dash, a dot leader, or two spaces in a row
+    (substring tests first: one pattern of them all scans a line several times slower)."""
+    return ("\t" in text or "|" in text or "-" in text or "...." in text or "……" in text or "____" in text
+            or TWO_SPACES.search(text) is not None)
 
 
 def is_table_line(text: str) -> bool:
-    if not TABLE_LINE_MARK.search(text):
+    if "\t" in text:
+        return True
+    if not _has_table_mark(text):
         return False
-    return "\t" in text or bool(PIPE_ROW.match(text)) or is_rule_line(text) or bool(LEADER_LINE.match(text)) \
+    return ("|" in text and bool(PIPE_ROW.match(text))) or is_rule_line(text) or _is_leader_line(text) \
         or _is_space_table_line(text)
 
 
+def _is_leader_line(text: str) -> bool:
+    """A label, a dot leader and a figure (the leader tested for first: most lines have none)."""
+    return ("...." in text or "……" in text or "____" in text) and bool(LEADER_LINE.match(text))
+
+
 def _is_space_table_line(text: str) -> bool:
-    parts = [p for p in SPACE_SPLIT.split(text.strip()) if p]
-    if len(parts) >= 2 and "  " in text.strip() and all(p.lower().strip("()") in UNITS for p in parts[1:]):
+    stripped = text.strip()
+    if "  " not in stripped:
+        return False
+    parts = [p for p in SPACE_SPLIT.split(stripped) if p]
+    if len(parts) < 2:
+        return False
+    if all(p.lower().strip("()") in UNITS for p in parts[1:]):
         return True  # a unit row: "Intäkter      tkr      tkr"
-    return len(parts) >= 2 and bool(re.search(r"\d", " ".join(parts[1:]))) and "  " in text.strip()
+    return any(_DIGIT.search(p) for p in parts[1:])
 
 
 def _is_label_line(text: str) -> bool:
@@ -145,12 +164,12 @@ def aligned_cells(lines: list[Line]) -> list[list[tuple[int, int, str]]]:
     Returns, per line, [label, value column 1, value column 2, ...]; missing cells are empty."""
     cells = [cells_of(line) for line in lines]
     label_edge = min((c[0][0] - l.start for c, l in zip(cells, lines) if c and len(c) > 1 and
-                      not re.search(r"\d", c[0][2])), default=0)
+                      not _DIGIT.search(c[0][2])), default=0)
     spans: list[list[int]] = []
     for line, row in zip(lines, cells):
         for s, e, t in row:
             a, b = s - line.start, e - line.start
-            if a <= label_edge and not re.fullmatch(r"[-−–\d\s.,%*]+(?:\s*t?\s?kr)?", t):
+            if a <= label_edge and not FIGURE_CELL.fullmatch(t):
                 continue  # the label
             spans.append([a, b])
     columns: list[list[int]] = []
@@ -194,12 +213,18 @@ def heading_kind(text: str) -> tuple[bool, int, Optional[str]]:
     if m and not t.endswith((".", ",", ";")) and len(t.split()) <= SETTINGS.numbered_heading_words:
         number = m.group(1)
         return True, number.count(".") + 1, number
-    letters = [c for c in t if c.isalpha()]
-    if letters and sum(c.isupper() for c in letters) / len(letters) > SETTINGS.upper_share and len(t.split()) <= SETTINGS.upper_heading_words:
+    words = len(t.split())
+    if words <= SETTINGS.upper_heading_words and upper_share(t) > SETTINGS.upper_share:
         return True, 1, None
-    if len(t.split()) <= SETTINGS.title_words and not t.endswith((".", ",", ";", ":")) and t[0].isupper():
+    if words <= SETTINGS.title_words and not t.endswith((".", ",", ";", ":")) and t[0].isupper():
         return True, 2, None
     return False, 0, None
+
+
+def upper_share(text: str) -> float:
+    """The share of the letters in ``text`` that are upper case (0 without letters)."""
+    letters = "".join(filter(str.isalpha, text))
+    return sum(map(str.isupper, letters)) / len(letters) if letters else 0.0
 
 
 def _set_as_heading(doc: Document, line: Line) -> bool:
@@ -236,7 +261,7 @@ def segment(doc: Document) -> list[Block]:
             blocks.append(Block(kind, group[0].start, group[-1].end, group))
             i = j
             continue
-        if text.rstrip().endswith(":") and len(text) < SETTINGS.field_chars:
+        if len(text) < SETTINGS.field_chars and text.rstrip().endswith(":"):
             blocks.append(Block("field", line.start, line.end, [line]))
         elif LIST_ITEM.match(text) and not _set_as_heading(doc, line):
             blocks.append(Block("list_item", line.start, line.end, [line]))

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
 from extractor.document import Document
-from extractor.layout.blocks import NUMBERED_HEADING, TOC_HEADINGS, Block, heading_kind
+from extractor.layout.blocks import NUMBERED_HEADING, TOC_HEADINGS, Block, heading_kind, upper_share
 from schemas import Section
 
 # Labels of project/goal fields and the project attribute each one fills (None: a field that is
@@ -138,17 +138,23 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
+def _is_prose(text: str) -> bool:
+    """At least PROSE_WORDS words (split no further than that)."""
+    return len(text.split(maxsplit=PROSE_WORDS - 1)) >= PROSE_WORDS
+
+
+UPPER_WORD = re.compile(r"[A-ZÅÄÖ]{4,}\b")  # "BUDGET för 2024"
+UPPER_WORD_THEN_WORDS = re.compile(r"[A-ZÅÄÖ]{4,}\s+[a-zåäö]+\s+[a-zåäö]")
+
+
 def is_upper_heading(text: str) -> bool:
     t = text.strip().rstrip(":").strip()
     if len(t) > 140 or t.endswith((".", ",", ";")):
         return False
-    letters = [c for c in t if c.isalpha()]
-    if not letters:
-        return False
-    if sum(c.isupper() for c in letters) / len(letters) > 0.8 and _words(t) <= 12:
+    words = _words(t)
+    if words <= 12 and upper_share(t) > 0.8:
         return True
-    first = re.match(r"[A-ZÅÄÖ]{4,}\b", t)  # "BUDGET för 2024"
-    return bool(first) and _words(t) <= 6 and not re.match(r"[A-ZÅÄÖ]{4,}\s+[a-zåäö]+\s+[a-zåäö]", t)
+    return words <= 6 and UPPER_WORD.match(t) is not None and not UPPER_WORD_THEN_WORDS.match(t)
 
 
 def field_label(text: str) -> Optional[str]:
@@ -156,6 +162,8 @@ def field_label(text: str) -> Optional[str]:
     t = text.strip()
     colon = t.endswith(":")
     t = t.rstrip(":").strip()
+    if len(t.split(maxsplit=3)) > 3:
+        return None  # a label has at most three words (FIELD_LABELS at most two): prose is no label
     low = t.lower()
     if low in FIELD_LABELS:
         return low
@@ -209,8 +217,8 @@ def _numbered(doc: Document, block: Block) -> Optional[tuple[str, str]]:
 
 def build(doc: Document, blocks: list[Block]) -> Tree:
     """The section tree of a document."""
-    prose = [i for i, b in enumerate(blocks) if b.kind in ("paragraph", "list_item") and _words(b.text(doc)) >= PROSE_WORDS]
-    first_prose = prose[0] if prose else len(blocks)
+    first_prose = next((i for i, b in enumerate(blocks) if b.kind in ("paragraph", "list_item") and _is_prose(b.text(doc))),
+                       len(blocks))
 
     roots: list[Node] = []
     loose: list[Block] = []
@@ -250,7 +258,7 @@ def build(doc: Document, blocks: list[Block]) -> Tree:
     def next_is_prose(i: int) -> bool:
         j = i + 1
         return (j < len(blocks) and blocks[j].kind in ("paragraph", "list_item")
-                and _words(blocks[j].text(doc)) >= PROSE_WORDS and not _numbered(doc, blocks[j]))
+                and _is_prose(blocks[j].text(doc)) and not _numbered(doc, blocks[j]))
 
     def _label_without_colon(i: int) -> bool:
         """'Huvudman' then 'Hallsbergs kommun': a label when a short value follows or fields are open."""

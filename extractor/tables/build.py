@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass, field
 from itertools import product
 from typing import Callable, Optional
 
@@ -52,6 +53,20 @@ def _any_of(patterns: list[re.Pattern[str]]) -> re.Pattern[str]:
 ROLE_RE = _any_of([OF_WHICH_RE, TOTAL_RE, RESULT_RE, OPENING_RE, CLOSING_RE])  # a label with a role word
 SECTION_RE = _any_of([rx for _, rx in SECTION_WORDS])  # a label with a section word
 
+# classify reads a label in lower case; there the patterns above (their letters all lower case) match as
+# they do case-blind, but several times faster, when matched with case once the two letters that
+# str.lower() leaves and re.I reads as others are made those: 'ı' (dotless) is read as 'i', 'ſ' as 's'
+AS_CASE_BLIND = str.maketrans({"ı": "i", "ſ": "s"})
+
+
+def _with_case(rx: re.Pattern[str]) -> re.Pattern[str]:
+    return re.compile(rx.pattern, rx.flags & ~re.I)
+
+
+_ROLE, _OF_WHICH, _TOTAL, _RESULT, _OPENING, _CLOSING, _SECTION = map(
+    _with_case, [ROLE_RE, OF_WHICH_RE, TOTAL_RE, RESULT_RE, OPENING_RE, CLOSING_RE, SECTION_RE])
+_SECTION_WORDS = [(name, _with_case(rx)) for name, rx in SECTION_WORDS]
+
 
 # -- shared helpers -----------------------------------------------------------------
 def plan_year_hint(doc: Document) -> Optional[int]:
@@ -64,11 +79,9 @@ def plan_year_hint(doc: Document) -> Optional[int]:
     return Counter(years).most_common(1)[0][0] if years else None
 
 
-_SPACE_RUN = re.compile(r"\s+")
-
-
 def _strip(s: str) -> str:
-    return _SPACE_RUN.sub(" ", s).strip()
+    """Spaces folded and trimmed (str.split() splits at what \\s+ matches)."""
+    return " ".join(s.split())
 
 
 CAPTION_START = vocab.CAPTION_START
@@ -112,25 +125,26 @@ def classify(label: str, has_values: bool, current: str, balance: bool) -> tuple
     """(section, role) of a row from its label, the section it stands in and the table kind."""
     role: Optional[str] = None
     text = label.lower()
+    words = text.translate(AS_CASE_BLIND)  # for the patterns with case (see AS_CASE_BLIND)
     if not has_values:
         role = "header"
-    elif not ROLE_RE.search(text):  # none of the words below: only an empty label has a role
+    elif not _ROLE.search(words):  # none of the words below: only an empty label has a role
         role = None if label.strip() else "subtotal"
-    elif OF_WHICH_RE.search(text):
+    elif _OF_WHICH.search(words):
         role = "of_which"
     elif not label.strip():
         role = "subtotal"
-    elif TOTAL_RE.search(text):
+    elif _TOTAL.search(words):
         role = "total"
-    elif RESULT_RE.search(text):
+    elif _RESULT.search(words):
         role = "result"
-    elif OPENING_RE.search(text):
+    elif _OPENING.search(words):
         role = "opening"
-    elif CLOSING_RE.search(text):
+    elif _CLOSING.search(words):
         role = "closing"
     section = current
-    for name, rx in SECTION_WORDS if SECTION_RE.search(text) else ():
-        if rx.search(text):
+    for name, rx in _SECTION_WORDS if _SECTION.search(words) else ():
+        if rx.search(words):
             section = name
             break
     if balance and section == "income" and "tillgång" in text:
@@ -142,11 +156,22 @@ def classify(label: str, has_values: bool, current: str, balance: bool) -> tuple
     return section, role
 
 
+@dataclass
+class Memo:
+    """What the tables built from one grid share: the rows read the same way (the audit reads rows, never
+    changes them), and what each label and each unit is read as."""
+
+    rows: dict[tuple, tuple[BudgetRow, str, bool]] = field(default_factory=dict)
+    classes: dict[tuple, tuple[str, Optional[str]]] = field(default_factory=dict)  # classify's arguments -> result
+    units: dict[str, tuple[Optional[int], str]] = field(default_factory=dict)  # unit -> (factor, normal name)
+
+
 def build_table(doc: Document, grid: Grid, chosen: Optional[dict[int, int]] = None,
-                memo: Optional[dict] = None) -> BudgetTable:
+                memo: Optional[Memo] = None) -> BudgetTable:
     """The grid as a budget table, with the readings ``chosen`` of its ambiguous rows. Tables built
-    from one grid with one ``memo`` share the rows read the same way (the audit reads rows, never
-    changes them)."""
+    from one grid with one ``memo`` share what they read the same way."""
+    if memo is None:
+        memo = Memo()
     unit = grid.unit or "kr"
     factor = numbers.unit_factor(unit) or 1
     unit_source = grid.unit_source if grid.unit else "document"
@@ -161,12 +186,15 @@ def build_table(doc: Document, grid: Grid, chosen: Optional[dict[int, int]] = No
     for r_index, grow in enumerate(grid.rows):
         choice = chosen.get(r_index, 0) if chosen is not None and grow.alternatives else None
         key = (r_index, choice, current, opened)  # all a row's reading depends on
-        if memo is not None and key in memo:
-            row, current, opened = memo[key]
+        if key in memo.rows:
+            row, current, opened = memo.rows[key]
             rows.append(row)
             continue
         values = grow.values if choice is None else grow.alternatives[choice]
-        section, role = classify(grow.label, bool(values) or grow.blank_cells > 0, current, grid.balance)
+        how = (grow.label, bool(values) or grow.blank_cells > 0, current, grid.balance)
+        if how not in memo.classes:
+            memo.classes[how] = classify(*how)
+        section, role = memo.classes[how]
         if role == "header":
             if section == current and opened and section in ("income",) and not INCOME_RE.search(grow.label):
                 section = "cost"  # an unnamed group after the income block is a cost group
@@ -179,21 +207,23 @@ def build_table(doc: Document, grid: Grid, chosen: Optional[dict[int, int]] = No
                 continue
             cell_unit, source = ((vc.amount.unit, "cell") if vc.amount.unit else (col.unit, "column") if col.unit
                                  else (unit, unit_source))
-            f = numbers.unit_factor(cell_unit) or factor
+            if cell_unit not in memo.units:
+                memo.units[cell_unit] = (numbers.unit_factor(cell_unit), numbers.normalise_unit(cell_unit))
+            cell_factor, unit_name = memo.units[cell_unit]
+            f = cell_factor or factor
             kind = grow.kind or col.kind
             for flag in vc.amount.flags:
                 if flag in grid.legend:
                     kind = grid.legend[flag]
             cells.append(Cell(year=col.year, column=col.label or (str(col.year) if col.year else ""), kind=kind,
-                              amount_sek=vc.amount.sek(f), raw=vc.amount.raw, unit=numbers.normalise_unit(cell_unit),
+                              amount_sek=vc.amount.sek(f), raw=vc.amount.raw, unit=unit_name,
                               unit_source=source, flags=vc.amount.flags, span=doc.span(vc.start, vc.end)))
         if role is None and section == "income" and current == "cost" and not INCOME_RE.search(grow.label):
             section = "cost"
         row = BudgetRow(label=grow.label, code=grow.code, section=section, role=role,
                         is_total=role in ("total", "subtotal"), span=doc.span(grow.start, grow.end), cells=cells)
         rows.append(row)
-        if memo is not None:
-            memo[key] = (row, current, opened)
+        memo.rows[key] = (row, current, opened)
     return BudgetTable(title=grid.title or grid.caption[:90], unit=unit, layout=grid.layout,  # type: ignore[arg-type]
                        span=doc.span(grid.start, grid.end), columns=columns, rows=rows, doubts=grid.doubts)
 
@@ -208,11 +238,13 @@ def resolve(doc: Document, grid: Grid, judge: Judge) -> BudgetTable:
     if not ambiguous:
         return build_table(doc, grid)
     options = [range(len(grid.rows[i].alternatives)) for i in ambiguous]
-    memo: dict = {}
+    memo = Memo()
     best = None
     for n, combo in enumerate(product(*options)):
         if n >= SETTINGS.readings:
             break
+        if best is not None and (0, 0, sum(combo)) >= best[0]:
+            continue  # not even a reading without mistakes would score better than the best so far
         chosen = dict(zip(ambiguous, combo))
         table = build_table(doc, grid, chosen, memo)
         score = (*judge(table), sum(combo))
@@ -247,13 +279,15 @@ def continues(doc: Document, blocks: list[Block], prev: int, cur: int, repeated:
     stands between them is page furniture: a page number ("Sida 3 av 4") or a line the document
     repeats (a running header, a breadcrumb)."""
     between = blocks[prev + 1 : cur]
-    if len(between) > SETTINGS.page_break_blocks or lines.has_header(blocks[cur]) or lines.form_of(blocks[cur]) != lines.form_of(blocks[prev]):
+    if len(between) > SETTINGS.page_break_blocks or lines.form_of(blocks[cur]) != lines.form_of(blocks[prev]):
         return False
     for b in between:
-        t = _strip(b.text(doc))
-        if b.kind in ("table", "toc") or not (PAGE_MARK.match(t) or t in repeated):
+        if b.kind in ("table", "toc"):
             return False
-    return True
+        t = _strip(b.text(doc))
+        if not (PAGE_MARK.match(t) or t in repeated):
+            return False
+    return not lines.has_header(blocks[cur])  # the dearest test last
 
 
 class RepeatedLines:
@@ -265,8 +299,11 @@ class RepeatedLines:
         self._lines: Optional[set[str]] = None
 
     def __contains__(self, text: str) -> bool:
+        words = text.split()
+        if not words or self.doc.text.count(max(words, key=len)) < 2:
+            return False  # a line held twice holds each of its words twice: most lines asked about end here
         if self._lines is None:
-            counts = Counter(_strip(l.text) for l in self.doc.lines if l.text.strip() and "\t" not in l.text)
+            counts = Counter(t for l in self.doc.lines if "\t" not in l.text and (t := _strip(l.text)))
             self._lines = {t for t, n in counts.items() if n > 1}
         return text in self._lines
 
@@ -288,13 +325,19 @@ def table_blocks(doc: Document, blocks: list[Block]) -> list[tuple[int, Block]]:
     return out
 
 
-DOCUMENT_UNIT = re.compile(rf"\b(?=[abs])(?:alla\s+)?(?:belopp|siffror|summor)\b[^.\n]{{0,30}}?\bi\s+({numbers.UNIT_ALTERNATIVES})\b", re.I)
+DOCUMENT_UNIT = re.compile(rf"\b(?:belopp|siffror|summor)\b[^.\n]{{0,30}}?\bi\s+({numbers.UNIT_ALTERNATIVES})\b", re.I)
+# where DOCUMENT_UNIT may match: its words, the first letter spelt out as re.I reads it ('ſ' is a long s),
+# since a pattern that starts with a set of letters, not a case-blind one, is scanned for several times faster
+UNIT_WORD = re.compile(r"[bBsSſ](?i:elopp|iffror|ummor)")
 
 
 def document_unit(doc: Document) -> Optional[str]:
     """A unit the plan states for all its figures ('Alla belopp anges i tusentals kronor')."""
-    m = DOCUMENT_UNIT.search(doc.text)
-    return numbers.normalise_unit(m.group(1)) if m else None
+    for word in UNIT_WORD.finditer(doc.text):
+        m = DOCUMENT_UNIT.match(doc.text, word.start())
+        if m:
+            return numbers.normalise_unit(m.group(1))
+    return None
 
 
 def parse_tables(doc: Document, blocks: list[Block], judge: Judge) -> list[BudgetTable]:

@@ -41,6 +41,10 @@ TOKEN_RE = re.compile(
     r"|(?P<word>\S+)"
 )
 DATE = re.compile(r"(?:19|20)\d{2}-\d{2}-\d{2}")
+YEAR = re.compile(r"(?:19|20)\d{2}")
+NUM_TOKEN = re.compile(r"([-−–])?(\d+(?:,\d+)?)(\*{0,3})")  # sign, digits, footnote marks
+YEAR_RANGE_END = re.compile(r"[-–]\d{4}")
+TWO_DIGITS = re.compile(r"\d{2}")
 _UNIT_MARKER = rf"\((?:belopp\s+)?(?:i\s+)?(?:{numbers.UNIT_ALTERNATIVES})\)"
 UNIT_MARKER = re.compile(rf"^{_UNIT_MARKER}$", re.I)  # '(tkr)', '(i kr)'
 UNIT_MARKER_IN = re.compile(_UNIT_MARKER, re.I)  # a text without one holds no table of labels or years
@@ -63,7 +67,7 @@ class Tok:
 
     @property
     def is_year(self) -> bool:
-        return self.kind == "num" and re.fullmatch(r"(?:19|20)\d{2}", self.text) is not None
+        return self.kind == "num" and YEAR.fullmatch(self.text) is not None
 
 
 def tokenize(text: str, offset: int) -> list[Tok]:
@@ -98,7 +102,7 @@ def to_groups(tokens: list[Tok]) -> tuple[list[Group], int]:
         if t.kind == "plus":
             plus = True
             continue
-        m = re.fullmatch(r"([-−–])?(\d+(?:,\d+)?)(\*{0,3})", t.text)
+        m = NUM_TOKEN.fullmatch(t.text)
         if not m:
             continue
         sign = bool(m.group(1)) or pending_sign is not None
@@ -153,9 +157,9 @@ def title_from(tokens: list[Tok], k: Optional[int], stop: int, doc_text: str) ->
         return ""
     end = min(stop, k + 9)
     for j in range(k + 1, end):  # a heading ends after its year or year range
-        if re.search(r"(?:19|20)\d{2}", tokens[j].text):
+        if YEAR.search(tokens[j].text):
             end = j + 1
-            if end < len(tokens) and re.fullmatch(r"[-–]\d{4}", tokens[end].text):
+            if end < len(tokens) and YEAR_RANGE_END.fullmatch(tokens[end].text):
                 end += 1  # a year range "2019-2021"
             break
     return doc_text[tokens[k].start : tokens[end - 1].end]
@@ -193,7 +197,9 @@ def grids_in(doc: Document, block: Block, year_hint: Optional[int]) -> Iterator[
         yield from _percent_lists(doc, block, year_hint)
         return
     junk = [(block.start + a, block.start + b) for a, b in page_furniture(text)]
-    tokens = [t for t in tokenize(text, block.start) if not any(a <= t.start < b for a, b in junk)]
+    tokens = tokenize(text, block.start)
+    if junk:
+        tokens = [t for t in tokens if not any(a <= t.start < b for a, b in junk)]
     legend = {flag: LEGEND_KINDS.get(word.lower(), word.lower()) for flag, word in LEGEND_RE.findall(text)}
     lower = 0
     for a, tok in enumerate(tokens):
@@ -265,6 +271,7 @@ def _label_rows(doc: Document, tokens: list[Tok], anchor: int, body: int, years:
 
     # split the body into alternating number runs and label runs
     runs: list[tuple[list[Tok], list[Tok]]] = []
+    label_at = 0  # the index of the last run's first label token
     i = body
     end_index = len(tokens)
     while i < len(tokens):
@@ -278,7 +285,7 @@ def _label_rows(doc: Document, tokens: list[Tok], anchor: int, body: int, years:
             i += 1
         if words and (_is_unit_word(words[0].text) or words[0].text[:1].islower()) and runs:
             # "... uppgå till 2 286 905 kr.": figures with a unit after them are prose; so is the label before them
-            end_index = tokens.index(runs[-1][1][0]) if runs[-1][1] else i
+            end_index = label_at if runs[-1][1] else i
             runs[-1] = (runs[-1][0], [])
             break
         if words and (END_WORDS.match(words[0].text) or len(words) > SETTINGS.flattened_label_tokens
@@ -287,6 +294,7 @@ def _label_rows(doc: Document, tokens: list[Tok], anchor: int, body: int, years:
             end_index = i - len(words)
             break
         runs.append((nums, words))
+        label_at = i - len(words)
     rows: list[GridRow] = []
     doubts: list[str] = []
     pending: Optional[GridRow] = None
@@ -325,9 +333,9 @@ def _label_rows(doc: Document, tokens: list[Tok], anchor: int, body: int, years:
 
 def _peel_code(nums: list[Tok]):
     """The trailing account or cost-centre code of a number run: ('10 000', start) or ('47', start)."""
-    if len(nums) >= 2 and re.fullmatch(r"\d{2}", nums[-2].text) and nums[-1].text == "000":
+    if len(nums) >= 2 and TWO_DIGITS.fullmatch(nums[-2].text) and nums[-1].text == "000":
         return nums[:-2], (f"{nums[-2].text} 000", nums[-2].start)
-    if nums and re.fullmatch(r"\d{2}", nums[-1].text):
+    if nums and TWO_DIGITS.fullmatch(nums[-1].text):
         return nums[:-1], (nums[-1].text, nums[-1].start)
     return nums, None
 

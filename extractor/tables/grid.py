@@ -36,6 +36,9 @@ _NON_AMOUNT_RES = [(kind, vocab.compile_words(words)) for kind, words in vocab.N
 _ANY_KIND = vocab.compile_words(w for _, words in vocab.COLUMN_KINDS for w in words)
 _ANY_NON_AMOUNT = vocab.compile_words(w for _, words in vocab.NON_AMOUNT_COLUMNS for w in words)
 _MONTH = vocab.compile_words("=" + m for m in vocab.MONTHS + vocab.MONTH_ABBREVIATIONS)
+_DIGIT = re.compile(r"\d")
+_YEAR_OR_AMOUNT_WORD = re.compile(r"\b(?:år|belopp)\b", re.I)
+_YEAR = re.compile(r"(?:19|20)\d{2}")
 AMOUNT_KINDS = {"budget", "actual", "forecast", "wish", "allocation", "equity", "total", "value"}
 
 
@@ -125,9 +128,9 @@ def is_header_cell(text: str) -> bool:
         named = _ANY_KIND.search(t) or numbers.find_unit(t)
         # a period ("1 januari 2015 – 31 december 2018", "2015-09-01 – 2018-08-31") is a value, not a header
         return bool(named) or not (_MONTH.search(t) or len(numbers.years_in(t)) >= 2)
-    if not re.search(r"\d", t) and (numbers.find_unit(t) or _ANY_KIND.search(t)):
+    if not _DIGIT.search(t) and (numbers.find_unit(t) or _ANY_KIND.search(t)):
         return True
-    return bool(re.search(r"\b(?:år|belopp)\b", t, re.I))
+    return bool(_YEAR_OR_AMOUNT_WORD.search(t))
 
 
 def year_like(text: str) -> bool:
@@ -136,5 +139,5 @@ def year_like(text: str) -> bool:
     if not isinstance(amount, Amount):
         return True
     # '2017 tkr' over a column is a year and its unit; '2 017 tkr' is a figure
-    plain = re.fullmatch(r"(?:19|20)\d{2}", amount.raw) is not None
+    plain = _YEAR.fullmatch(amount.raw) is not None
     return (not amount.unit or plain) and not amount.flags and amount.value == numbers.parse_year(text) and amount.value > 0

@@ -29,12 +29,16 @@ from extractor.vocab.numbers import Amount
 Cell = tuple[int, int, str]
 CODE = re.compile(r"^(\d{3,5})\s+(?=[A-ZÅÄÖa-zåäö])")
 GLUED_FIGURE = re.compile(r"\d{1,3}(?:[ \u00a0]\d{3})+\s*$")  # '2020-12-460 000': a figure lost in a text cell
+DOT_LEADER = re.compile(r"\.{4,}|…{2,}")
+DIGIT = re.compile(r"\d")
+BALANCE = re.compile(r"balans", re.I)
 YEAR_LABEL = re.compile(r"^\s*((?:19|20)\d{2})\b\s*(.*)$")
 _YEAR_ROWS_HEADER = vocab.compile_words(vocab.YEAR_ROWS_HEADER)
 
 
 def _strip(s: str) -> str:
-    return re.sub(r"\s+", " ", s).strip()
+    """Spaces folded and trimmed (str.split() splits at what \\s+ matches)."""
+    return " ".join(s.split())
 
 
 def form_of(block: Block) -> str:
@@ -43,7 +47,7 @@ def form_of(block: Block) -> str:
         return "pipe"
     if any("\t" in t for t in texts):
         return "tab"
-    if any(re.search(r"\.{4,}|…{2,}", t) for t in texts):
+    if any(DOT_LEADER.search(t) for t in texts):
         return "leader"
     return "space"
 
@@ -170,7 +174,7 @@ def grid_from_block(block: Block, title: str, caption: str, year_hint: Optional[
     _text_columns(body, columns)
     _caption_year(columns, title, caption)
     grid = Grid(title=title, caption=caption, start=block.start, end=block.end, layout=form, columns=columns, rows=[],
-                balance=bool(re.search(r"balans", title + " " + caption, re.I)))
+                balance=bool(BALANCE.search(title + " " + caption)))
     if _years_as_rows(body, columns, label_head):
         return _transposed(grid, body)
     units: list[str] = []
@@ -179,6 +183,7 @@ def grid_from_block(block: Block, title: str, caption: str, year_hint: Optional[
     # columns no header names, in a table whose header names the others: a row reaching into them is misread
     unheaded = {i for i, c in enumerate(columns) if not c.label} if any(c.label for c in columns) else set()
     unheaded |= set(range(len(columns), width))
+    text_columns = {i for i, c in enumerate(columns) if c.kind == "text"}
     codes = sum(1 for cells in body if CODE.match(cells[0][2].strip())) >= max(2, len([c for c in body if len(c) > 1]) // 3)
     for cells in body:
         s, e, text = cells[0]
@@ -186,9 +191,9 @@ def grid_from_block(block: Block, title: str, caption: str, year_hint: Optional[
         row = GridRow(label=label, start=s + (len(text) - len(text.lstrip())), end=cells[-1][1])
         if codes and (m := CODE.match(label)):
             row.code, row.label = m.group(1), label[m.end():]
-        if any(isinstance(numbers.parse_cell(c[2]), Amount) for i, c in enumerate(cells[1:]) if i in unheaded):
+        if unheaded and any(isinstance(numbers.parse_cell(c[2]), Amount) for i, c in enumerate(cells[1:]) if i in unheaded):
             grid.doubts.append(f"{label or 'a row'}: more figures than the table has columns")
-        if any(i < len(columns) and columns[i].kind == "text" and GLUED_FIGURE.search(c[2]) for i, c in enumerate(cells[1:])):
+        if text_columns and any(i in text_columns and GLUED_FIGURE.search(c[2]) for i, c in enumerate(cells[1:])):
             grid.doubts.append(f"{label or 'a row'}: a figure run into the text of another column")
         field = non_amount_kind(label) == "text"  # a field such as "Period  2017" holds no kronor
         for idx, (cs, ce, t) in enumerate(cells[1:]):
@@ -203,7 +208,7 @@ def grid_from_block(block: Block, title: str, caption: str, year_hint: Optional[
                 row.blank_cells += 1
             elif parsed == "percent":
                 percents[idx] += 1
-            elif parsed == "text" and not re.search(r"\d", t) and (unit := numbers.find_unit(t)):
+            elif parsed == "text" and not DIGIT.search(t) and (unit := numbers.find_unit(t)):
                 row_units.append(unit)  # a unit row ("Intäkter  t kr  t kr")
         if not row.label and not row.values:
             continue

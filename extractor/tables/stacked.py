@@ -34,6 +34,8 @@ from extractor.tables.lines import label_goes_on, set_unit
 from extractor.vocab.numbers import Amount
 
 CAPTION = vocab.CAPTION_START
+BUDGET_OR_PLAN = re.compile(r"\b(?:budget|plan)\b", re.I)
+YEAR = re.compile(r"(?:19|20)\d{2}")
 
 
 def _header_line(text: str) -> bool:
@@ -43,11 +45,22 @@ def _header_line(text: str) -> bool:
         return False
     if non_amount_kind(t):
         return True
-    words = t.split()
-    named = column_kind(t) != "budget" or bool(re.search(r"\b(?:budget|plan)\b", t, re.I)) or numbers.find_unit(t)
-    if numbers.parse_year(t) is not None and year_like(t) and len(words) <= 3:
-        return bool(named) or re.fullmatch(r"(?:19|20)\d{2}", t) is not None
-    return len(words) == 1 and bool(named) and not isinstance(numbers.parse_cell(t), Amount)
+    words = len(t.split())
+    if words > 3:
+        return False
+    if numbers.parse_year(t) is not None and year_like(t):
+        return _named(t) or YEAR.fullmatch(t) is not None
+    return words == 1 and _named(t) and not isinstance(numbers.parse_cell(t), Amount)
+
+
+def _named(header: str) -> bool:
+    """Does a header name a kind of figures ('Utfall', 'Budget', 'Plan') or a unit?"""
+    return column_kind(header) != "budget" or bool(BUDGET_OR_PLAN.search(header)) or bool(numbers.find_unit(header))
+
+
+def _short(text: str) -> bool:
+    """Is the line short enough for a column header (what _header_line asks first)?"""
+    return 0 < len(text.strip()) <= SETTINGS.stacked_header_chars
 
 
 def _value(text: str) -> Optional[tuple[Optional[Amount]]]:
@@ -63,9 +76,16 @@ class _Reader:
         self.doc = doc
         self.lines = doc.lines
         self.year_hint = year_hint
-        counts = Counter(l.text.strip() for l in self.lines if l.text.strip())
-        self.repeated = {t for t, n in counts.items() if n > 1}
+        self._repeated: Optional[set[str]] = None
         self.page_furniture = self._page_furniture()
+
+    @property
+    def repeated(self) -> set[str]:
+        """The lines (stripped) the document holds more than once; counted the first time asked for."""
+        if self._repeated is None:
+            counts = Counter(t for t in (l.text.strip() for l in self.lines) if t)
+            self._repeated = {t for t, n in counts.items() if n > 1}
+        return self._repeated
 
     def furniture(self, k: int) -> bool:
         return k in self.page_furniture
@@ -74,7 +94,8 @@ class _Reader:
         """A page number line and the running header lines right after it (lines the document repeats)."""
         out: set[int] = set()
         for k, line in enumerate(self.lines):
-            if not re.fullmatch(r"\d{1,3}", line.text.strip()):
+            t = line.text.strip()
+            if not (0 < len(t) <= 3 and t.isdecimal()):  # one to three digits (what \d{1,3} matches)
                 continue
             if 0 < k < len(self.lines) - 1 and not self.lines[k - 1].text.strip() and not self.lines[k + 1].text.strip():
                 out.add(k)  # a lone number between blank lines: a page number
@@ -128,13 +149,16 @@ class _Reader:
     def grids(self) -> Iterator[Grid]:
         k = 0
         while k < len(self.lines):
+            if k + 1 >= len(self.lines) or not _short(self.lines[k + 1].text):
+                k += 1  # a run of headers is two lines at least, each short enough to be one
+                continue
             run = []
             j = k
             while j < len(self.lines) and _header_line(self.lines[j].text):
                 run.append(self.lines[j])
                 j += 1
-            amounts = [l for l in run if non_amount_kind(l.text) is None]
-            if len(run) >= 2 and amounts and (len(amounts) >= 2 or len(run) > len(amounts)):
+            amounts = [l for l in run if non_amount_kind(l.text) is None] if len(run) >= 2 else []
+            if amounts and (len(amounts) >= 2 or len(run) > len(amounts)):
                 grid, end = self.read(k, run, j)
                 if grid is not None:
                     yield grid
