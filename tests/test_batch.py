@@ -214,6 +214,22 @@ def test_workers_started_before_the_files_are_known(engine, tmp_path, monkeypatc
     assert not any(p.is_alive() for p in processes) and time.monotonic() - t0 < 2.0
 
 
+def niceness(path: str) -> tuple:
+    return ("failed", str(os.nice(0)))
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="scheduling priorities are Unix's")
+def test_workers_yield_the_cpu_to_the_writer(tmp_path):
+    """Workers run at a lower priority than the importing process, whose writer they all wait for."""
+    from collections import deque
+
+    from extractor.app import workers
+
+    jobs = deque(batch.Job(tmp_path / f"{i}.txt", None) for i in range(2))
+    found = {payload[1] for _, payload in batch.Pool(niceness, 2, 60.0).run(jobs, lambda job: None)}
+    assert found == {str(min(os.nice(0) + workers.WORKER_NICENESS, 19))}
+
+
 def test_broken_payloads_fail_their_file(engine, tmp_path):
     path = tmp_path / "x.txt"
     path.write_text("x", encoding="utf-8")
