@@ -76,6 +76,8 @@ class Metadata:
 
 def content_start(text: str) -> int:
     """Where the plan's own text begins: after a 'Transkript:' line when there is one."""
+    if "Transkript:" not in text:  # what TRANSCRIPT_MARK needs, found at once: most texts hold no mark
+        return 0
     m = TRANSCRIPT_MARK.search(text)
     return m.end() if m else 0
 
