@@ -5,6 +5,7 @@ import pytest
 import spacy
 
 import pipeline
+from extractor import vocab
 from extractor.plan import metadata, projects
 from extractor.vocab import nlp
 from tests.conftest import CORPUS
@@ -256,3 +257,43 @@ def test_labels_in_lower_case_read_with_case_as_case_blind():
         if any_letter.fullmatch(lower) or lower.translate(build.AS_CASE_BLIND) in letters:
             for c in letters:
                 assert (re.fullmatch(re.escape(c), lower, re.I) is not None) == (lower.translate(build.AS_CASE_BLIND) == c)
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.stem)
+def test_field_labels_read_with_case_in_the_lower_case_text_as_case_blind(path):
+    text = path.read_text(encoding="utf-8")
+    assert vocab.lower_case(text) is not None  # the shortcut is taken on the corpus
+    for t in (text, text.upper()):
+        plain = [(m.span(), m.group("sep"), m.group("year"), role) for m in projects.FIELD_RE.finditer(t)
+                 if (role := projects._valid_field(t, m))]
+        assert [(m.span(), m.group("sep"), m.group("year"), role) for m, role in projects._field_matches(t, 0)] == plain
+
+
+def test_lower_case_text_read_with_case_as_case_blind():
+    """Each character of a text whose length str.lower() keeps is, in lower_case, one that the letters and
+    classes of the patterns read with case (FIELD_RE's: its letters, \\w, \\d, \\s, \\S, \\b) match as they
+    match the character case-blind (str.lower() gives no character it would change again, so checking
+    each character alone covers every text)."""
+    import sys
+
+    rx = projects.FIELD_RE
+    assert rx.flags & re.I
+    escapes = set(re.findall(r"\\([A-Za-z])", rx.pattern))
+    assert escapes <= set("wdsSbtn")
+    # the classes holding \w match what \w matches, and '-'; group names aside
+    plain = re.sub(r"\\[A-Za-z]", "", re.sub(r"\[\\w[^\]]*\]|\?P<\w+>", "", rx.pattern))
+    letters = {c for c in plain if c.isalpha()}
+    assert letters and all(c == c.lower() for c in letters)
+    classes = [(re.compile(c, re.I), re.compile(c)) for c in (r"\w", r"\d", r"\s")]
+    for code in range(sys.maxunicode + 1):
+        ch = chr(code)
+        lower = ch.lower()
+        if len(lower) != 1:
+            continue  # lower_case gives None for a text holding it
+        folded = vocab.lower_case(ch)
+        assert folded is not None and len(folded) == 1
+        for blind, cased in classes:
+            assert (blind.fullmatch(ch) is None) == (cased.fullmatch(folded) is None), (ch, cased)
+        if folded in letters or ch.lower() in letters or ch.isalpha() and ch.upper() != ch.lower():
+            for c in letters:
+                assert (re.fullmatch(re.escape(c), ch, re.I) is not None) == (folded == c), (ch, c)
