@@ -269,21 +269,24 @@ def test_field_labels_read_with_case_in_the_lower_case_text_as_case_blind(path):
         assert [(m.span(), m.group("sep"), m.group("year"), role) for m, role in projects._field_matches(t, 0)] == plain
 
 
+CASED_IN_LOWER_CASE = [projects.FIELD_RE, metadata.BUDGET_RANGE, metadata.ADOPTION, metadata.MEMBER_HINT]
+
+
 def test_lower_case_text_read_with_case_as_case_blind():
-    """Each character of a text whose length str.lower() keeps is, in lower_case, one that the letters and
-    classes of the patterns read with case (FIELD_RE's: its letters, \\w, \\d, \\s, \\S, \\b) match as they
-    match the character case-blind (str.lower() gives no character it would change again, so checking
-    each character alone covers every text)."""
+    """Each character of a text whose length str.lower() keeps is, in lower_case, one that the characters
+    and classes of the patterns read with case in lower case (their characters, \\w, \\d, \\s, \\S, \\b)
+    match as they match the character case-blind (str.lower() gives no character it would change again,
+    so checking each character alone covers every text)."""
     import sys
 
-    rx = projects.FIELD_RE
-    assert rx.flags & re.I
-    escapes = set(re.findall(r"\\([A-Za-z])", rx.pattern))
-    assert escapes <= set("wdsSbtn")
-    # the classes holding \w match what \w matches, and '-'; group names aside
-    plain = re.sub(r"\\[A-Za-z]", "", re.sub(r"\[\\w[^\]]*\]|\?P<\w+>", "", rx.pattern))
-    letters = {c for c in plain if c.isalpha()}
-    assert letters and all(c == c.lower() for c in letters)
+    chars = set()
+    for rx in CASED_IN_LOWER_CASE:
+        assert rx.flags & re.I
+        assert set(re.findall(r"\\([A-Za-z])", rx.pattern)) <= set("wdsSbtn")
+        # the classes holding \w match what \w matches, and '-'; group names aside
+        plain = re.sub(r"\\[A-Za-z]", "", re.sub(r"\[\\w[^\]]*\]|\?P<\w+>", "", rx.pattern))
+        chars |= set(plain)
+    assert {c for c in chars if c.isalpha()} and all(c == c.lower() for c in chars)
     classes = [(re.compile(c, re.I), re.compile(c)) for c in (r"\w", r"\d", r"\s")]
     for code in range(sys.maxunicode + 1):
         ch = chr(code)
@@ -294,6 +297,21 @@ def test_lower_case_text_read_with_case_as_case_blind():
         assert folded is not None and len(folded) == 1
         for blind, cased in classes:
             assert (blind.fullmatch(ch) is None) == (cased.fullmatch(folded) is None), (ch, cased)
-        if folded in letters or ch.lower() in letters or ch.isalpha() and ch.upper() != ch.lower():
-            for c in letters:
+        if folded != ch or ch.upper() != ch or ch in chars:
+            for c in chars:
                 assert (re.fullmatch(re.escape(c), ch, re.I) is not None) == (folded == c), (ch, c)
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.stem)
+def test_case_blind_patterns_read_with_case_in_lower_case_find_what_they_find(path):
+    text = path.read_text(encoding="utf-8")
+    for t in (text, text.upper(), text.title()):
+        for rx in CASED_IN_LOWER_CASE[1:]:
+            shortcut = vocab.CaseBlind(rx)
+            assert [m.span() for m in shortcut.finditer(t)] == [m.span() for m in rx.finditer(t)]
+            assert [m.span(1) if rx.groups else None for m in shortcut.finditer(t, 100)] \
+                == [m.span(1) if rx.groups else None for m in rx.finditer(t, 100)]
+        for s in nlp.sentences(t[:20000]):
+            for rx in CASED_IN_LOWER_CASE[1:]:
+                a, b = vocab.CaseBlind(rx).search(s.text), rx.search(s.text)
+                assert (a and a.span()) == (b and b.span())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import Iterable
+from typing import Iterable, Iterator
 
 # -- characters -------------------------------------------------------------------
 SPACES = " \u00a0\u202f\u2009\u2007"  # thousands separators: space, no-break, narrow no-break, thin, figure
@@ -173,3 +173,21 @@ def lower_case(text: str) -> str | None:
     if len(low) != len(text):
         return None
     return low.translate(AS_CASE_BLIND) if "ı" in low or "ſ" in low else low
+
+
+class CaseBlind:
+    """A case-blind pattern (its letters all lower case) searched with case in the text in lower case,
+    case-blind where :func:`lower_case` gives no such text. The matches are those of the text in lower
+    case: their offsets and their groups without letters are the text's."""
+
+    def __init__(self, rx: re.Pattern[str]) -> None:
+        self.blind = rx
+        self.cased = with_case(rx)
+
+    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        low = lower_case(text)
+        return self.blind.search(text, pos) if low is None else self.cased.search(low, pos)
+
+    def finditer(self, text: str, pos: int = 0) -> Iterator[re.Match[str]]:
+        low = lower_case(text)
+        return self.blind.finditer(text, pos) if low is None else self.cased.finditer(low, pos)
