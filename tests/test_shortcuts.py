@@ -315,3 +315,30 @@ def test_case_blind_patterns_read_with_case_in_lower_case_find_what_they_find(pa
             for rx in CASED_IN_LOWER_CASE[1:]:
                 a, b = vocab.CaseBlind(rx).search(s.text), rx.search(s.text)
                 assert (a and a.span()) == (b and b.span())
+
+
+def test_run_in_goal_patterns_hold_their_word_as_written():
+    """A text without an entry's word is not searched: each pattern spells the word outside any optional part."""
+    from extractor.plan import goals
+
+    for _, word, pat in goals.RUN_IN:
+        assert word in pat.pattern and not pat.flags & re.I
+    for path in TEXTS:
+        text = path.read_text(encoding="utf-8")
+        for _, word, pat in goals.RUN_IN:
+            assert all(word in m.group(0) for m in pat.finditer(text))
+
+
+def test_cell_without_plus_valued_as_the_sum_of_its_one_part():
+    from decimal import Decimal
+
+    from extractor.vocab import numbers
+
+    cells = ["-0", "0", "1 624", "- 4 556 000 kr", "1 842,50", "(1 250)", "12345678901234567890123456789012", "6 000 + 1 000"]
+    for path in TEXTS:
+        cells += path.read_text(encoding="utf-8").split()
+    for raw in cells:
+        cell = numbers.parse_cell(raw)
+        if isinstance(cell, numbers.Amount):
+            plain = sum((numbers.number_value(p) for p in re.split(r"\s*\+\s*", cell.raw)), Decimal(0))
+            assert str(cell.value) == str(plain), raw
