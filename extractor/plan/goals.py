@@ -36,13 +36,14 @@ GOAL_LABEL = re.compile(
     rf"^\s*(?P<label>(?:[A-ZÅÄÖ][\wåäö-]+\s+)?{_GOAL_WORDS}(?:\s+(?:för\s+)?(?:19|20)\d{{2}})?)\s*:\s*(?=\S)"
     rf"|^\s*(?P<nlabel>(?:Mål|Delmål|Effektmål|Resultatmål|Processmål)\s+\d{{1,2}})\s*[:.]\s*(?=\S)", re.I)
 INDICATOR = re.compile(r"^Indikator(?:er)?\s*:\s*", re.I)
+# (kind, a word every match holds as written, pattern): a text without the word is not searched
 RUN_IN = [
-    ("vision", re.compile(r"\bVision:\s*(?P<text>[^.!?\n]{3,200}[.!?])")),
+    ("vision", "Vision:", re.compile(r"\bVision:\s*(?P<text>[^.!?\n]{3,200}[.!?])")),
     # "Förbundets vision är att alla invånare ... ska ha möjlighet till egen försörjning."
-    ("vision", re.compile(r"(?P<text>\b(?:Förbundets|Samordningsförbundets|Vår)\s+vision\s+är:?\s+[^.!?\n]{10,300}[.!?])")),
+    ("vision", "vision", re.compile(r"(?P<text>\b(?:Förbundets|Samordningsförbundets|Vår)\s+vision\s+är:?\s+[^.!?\n]{10,300}[.!?])")),
     # "Målområde 1: Att utveckla samverkanskultur och helhetstänkande En viktig ..." - the title ends
     # where a capitalised word starts the body
-    ("goal_area", re.compile(r"\bMålområde\s+\d+:\s*(?!Aktiviteter)(?P<text>[A-ZÅÄÖ][^A-ZÅÄÖ\n]{3,200}?)(?=\s+[A-ZÅÄÖ]|$)")),
+    ("goal_area", "Målområde", re.compile(r"\bMålområde\s+\d+:\s*(?!Aktiviteter)(?P<text>[A-ZÅÄÖ][^A-ZÅÄÖ\n]{3,200}?)(?=\s+[A-ZÅÄÖ]|$)")),
 ]
 # run-in goal labels in running text (web transcripts): "Övergripande mål: Förbundet ska ...",
 # "Mål för 2012: - Minst 500 personer ... - Minst 30 procent ..."
@@ -420,8 +421,8 @@ def extract(doc: Document, tree: Tree, projects: list[Project], content_start: i
     # run-in labels in transcripts
     body = doc.text[content_start:]
     taken = _Spans(g.span for g in goals)
-    for kind, pat in RUN_IN:
-        for m in pat.finditer(body):
+    for kind, word, pat in RUN_IN:
+        for m in pat.finditer(body) if word in body else ():
             a = content_start + m.start("text")
             if taken.holds(a):
                 continue

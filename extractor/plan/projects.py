@@ -22,6 +22,7 @@ from typing import Optional
 
 from extractor.document import Document
 from extractor.layout.blocks import Block, cells_of
+from extractor import vocab
 from extractor.vocab import nlp, numbers
 from extractor.layout.sections import FIELD_LABELS, YEAR_FIELD_LABELS, Node, Tree, field_label
 from schemas import BudgetTable, Project
@@ -467,9 +468,14 @@ OWNER_SENTENCE = re.compile(
 FUNDING_VERB = re.compile(r"\b(?:finansier\w*|bevilja\w*|bidrar|bidra|avsätt\w*|budgeter\w*|tilldela\w*|medel)\b", re.I)
 
 
+# FIELD_RE with case, for a text in lower case (vocab.lower_case): its letters are all lower case
+_FIELD_CASED = vocab.with_case(FIELD_RE)
+
+
 def _valid_field(text: str, m: re.Match) -> Optional[str]:
-    """The role of a field label match, or None when it is no field here."""
-    raw = m.group("ylabel") or m.group("plabel")
+    """The role of a field label match (in ``text`` or in ``text`` in lower case), or None when it is
+    no field here."""
+    raw = text[m.start("ylabel"):m.end("ylabel")] if m.group("ylabel") else text[m.start("plabel"):m.end("plabel")]
     label = re.sub(r"\s+", " ", raw.lower())
     if not raw[0].isupper():
         return None
@@ -494,8 +500,11 @@ def _valid_field(text: str, m: re.Match) -> Optional[str]:
 
 
 def _field_matches(text: str, start: int) -> list[tuple[re.Match, str]]:
+    """The field labels in ``text`` from ``start`` on, and their roles. The matches' groups are those
+    of the text in lower case (``raw`` of a label is read from ``text``)."""
+    low = vocab.lower_case(text)
     out = []
-    for m in FIELD_RE.finditer(text, start):
+    for m in FIELD_RE.finditer(text, start) if low is None else _FIELD_CASED.finditer(low, start):
         role = _valid_field(text, m)
         if role:
             out.append((m, role))

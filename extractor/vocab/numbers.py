@@ -33,6 +33,7 @@ CELL_RE = re.compile(
     rf"^\s*(?P<num>{SIGNED}(?:\s*\+\s*(?:{NUMBER}))*)\s*(?P<flags>{FLAGS})?\s*(?P<unit>{_UNIT_ALT})?\s*(?P<flags2>{FLAGS})?\s*$",
     re.I,
 )
+_PLUS = re.compile(r"\s*\+\s*")
 EMPTY_RE = re.compile(rf"^\s*(?:[{MINUS}]+\s*(?:{_UNIT_ALT})?|(?:{_UNIT_ALT})\s*[{MINUS}]+|0?:-|)\s*$", re.I)
 PERCENT_RE = re.compile(rf"^\s*(?:[{MINUS}]{_SP}?)?\d+(?:[,.]\d+)?{_SP}?%\s*$")
 # "2 026" is a year typed with a thousands space, but not the head of "2 012 345".
@@ -109,8 +110,10 @@ def parse_cell(text: str) -> Amount | None | str:
     if not m:
         return "text"
     num = m.group("num").strip()
-    parts = re.split(r"\s*\+\s*", num)
-    value = sum((number_value(p) for p in parts), Decimal(0))
+    if "+" in num:  # '6 000 + 1 000': one cell, the sum
+        value = sum((number_value(p) for p in _PLUS.split(num)), Decimal(0))
+    else:
+        value = Decimal(0) + number_value(num)  # as the sum of the one part is: -0 and 0 are 0
     flags = [f for f in (m.group("flags"), m.group("flags2")) if f]
     unit = normalise_unit(m.group("unit")) if m.group("unit") else None
     return Amount(value=value, raw=num, unit=unit, flags=flags)
