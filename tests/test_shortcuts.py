@@ -342,3 +342,30 @@ def test_cell_without_plus_valued_as_the_sum_of_its_one_part():
         if isinstance(cell, numbers.Amount):
             plain = sum((numbers.number_value(p) for p in re.split(r"\s*\+\s*", cell.raw)), Decimal(0))
             assert str(cell.value) == str(plain), raw
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.stem)
+def test_last_words_found_from_the_end_are_the_last_the_pattern_finds(path):
+    """A flattened table's first label is sought among the last words before its first percent mark,
+    found from the mark back, not by reading all the text before it."""
+    from extractor.tables.flattened import _last_words
+
+    text = path.read_text(encoding="utf-8") + " \u00a0x\u2003y\n\tz "
+    for end in list(range(0, len(text), 97)) + [len(text)]:
+        expected = [(m.start(), m.end()) for m in re.finditer(r"\S+", text[:end])][-8:][::-1]
+        assert _last_words(text, end, 8) == expected, end
+
+
+def test_repeated_lines_after_the_quick_tests_as_before():
+    """Past its first few lines the repeated-line test counts the lines once (a long plan stays
+    linear); the answers are those of the quick test."""
+    from extractor.ingest import load
+    from extractor.tables.build import RepeatedLines, _strip
+
+    for path in TEXTS:
+        doc = load(path)
+        asked = [_strip(l.text) for l in doc.lines if "\t" not in l.text and _strip(l.text)]
+        quick, counted = RepeatedLines(doc), RepeatedLines(doc)
+        counted._quick = RepeatedLines.QUICK_TESTS  # no quick test at all
+        for t in asked + ["", "ingen sådan rad"]:
+            assert (t in quick) == (t in counted) == (asked.count(t) > 1), t

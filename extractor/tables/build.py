@@ -294,14 +294,19 @@ class RepeatedLines:
     """The lines (spaces folded) a document holds more than once, tab lines aside; counted the
     first time one is asked for, as most documents never ask."""
 
+    QUICK_TESTS = 8  # lines tested on the whole text before the lines are counted: a test reads the text
+
     def __init__(self, doc: Document) -> None:
         self.doc = doc
         self._lines: Optional[set[str]] = None
+        self._quick = 0
 
     def __contains__(self, text: str) -> bool:
-        words = text.split()
-        if not words or self.doc.text.count(max(words, key=len)) < 2:
-            return False  # a line held twice holds each of its words twice: most lines asked about end here
+        if self._lines is None and self._quick < self.QUICK_TESTS:  # a few, so that a long plan stays linear
+            self._quick += 1
+            words = text.split()
+            if not words or self.doc.text.count(max(words, key=len)) < 2:
+                return False  # a line held twice holds each of its words twice: most lines asked about end here
         if self._lines is None:
             counts = Counter(t for l in self.doc.lines if "\t" not in l.text and (t := _strip(l.text)))
             self._lines = {t for t, n in counts.items() if n > 1}

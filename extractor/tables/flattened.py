@@ -460,14 +460,30 @@ def _short_label(between: str) -> bool:
     return 0 < len(words) <= 6 and not re.search(r"\d", between)
 
 
+def _last_words(text: str, end: int, n: int) -> list[tuple[int, int]]:
+    """(start, end) of the last ``n`` runs of non-space before ``end``, the last first: those
+    ``re.finditer(r"\\S+", text[:end])`` ends with, found from the end (\\s is what str.isspace() says)."""
+    out: list[tuple[int, int]] = []
+    pos = end
+    while len(out) < n:
+        while pos > 0 and text[pos - 1].isspace():
+            pos -= 1
+        if pos == 0:
+            break
+        stop = pos
+        while pos > 0 and not text[pos - 1].isspace():
+            pos -= 1
+        out.append((pos, stop))
+    return out
+
+
 def _first_label_start(text: str, mark_start: int) -> int:
     """Walk back from the first percent mark over capitalised words and small joining words."""
-    words = list(re.finditer(r"\S+", text[:mark_start]))
     start = mark_start
-    for w in reversed(words[-8:]):
-        word = w.group(0)
+    for a, b in _last_words(text, mark_start, 8):
+        word = text[a:b]
         if word[:1].isupper() or word.lower() in FUNCTION_WORDS:
-            start = w.start()
+            start = a
             continue
         break
     while start < mark_start:  # the label begins with a capitalised word
