@@ -53,19 +53,11 @@ def _any_of(patterns: list[re.Pattern[str]]) -> re.Pattern[str]:
 ROLE_RE = _any_of([OF_WHICH_RE, TOTAL_RE, RESULT_RE, OPENING_RE, CLOSING_RE])  # a label with a role word
 SECTION_RE = _any_of([rx for _, rx in SECTION_WORDS])  # a label with a section word
 
-# classify reads a label in lower case; there the patterns above (their letters all lower case) match as
-# they do case-blind, but several times faster, when matched with case once the two letters that
-# str.lower() leaves and re.I reads as others are made those: 'ı' (dotless) is read as 'i', 'ſ' as 's'
-AS_CASE_BLIND = str.maketrans({"ı": "i", "ſ": "s"})
-
-
-def _with_case(rx: re.Pattern[str]) -> re.Pattern[str]:
-    return re.compile(rx.pattern, rx.flags & ~re.I)
-
-
+# classify reads a label in lower case, where the patterns above (their letters all lower case) match with
+# case as they do case-blind, but several times faster (vocab.with_case, vocab.AS_CASE_BLIND)
 _ROLE, _OF_WHICH, _TOTAL, _RESULT, _OPENING, _CLOSING, _SECTION = map(
-    _with_case, [ROLE_RE, OF_WHICH_RE, TOTAL_RE, RESULT_RE, OPENING_RE, CLOSING_RE, SECTION_RE])
-_SECTION_WORDS = [(name, _with_case(rx)) for name, rx in SECTION_WORDS]
+    vocab.with_case, [ROLE_RE, OF_WHICH_RE, TOTAL_RE, RESULT_RE, OPENING_RE, CLOSING_RE, SECTION_RE])
+_SECTION_WORDS = [(name, vocab.with_case(rx)) for name, rx in SECTION_WORDS]
 
 
 # -- shared helpers -----------------------------------------------------------------
@@ -125,7 +117,7 @@ def classify(label: str, has_values: bool, current: str, balance: bool) -> tuple
     """(section, role) of a row from its label, the section it stands in and the table kind."""
     role: Optional[str] = None
     text = label.lower()
-    words = text.translate(AS_CASE_BLIND)  # for the patterns with case (see AS_CASE_BLIND)
+    words = text.translate(vocab.AS_CASE_BLIND)  # for the patterns with case (see vocab.AS_CASE_BLIND)
     if not has_values:
         role = "header"
     elif not _ROLE.search(words):  # none of the words below: only an empty label has a role
