@@ -360,11 +360,12 @@ def test_repeated_lines_after_the_quick_tests_as_before():
     """Past its first few lines the repeated-line test counts the lines once (a long plan stays
     linear); the answers are those of the quick test."""
     from extractor.ingest import load
-    from extractor.tables.build import RepeatedLines, _strip
+    from extractor.tables.build import RepeatedLines
+    from extractor.tables.lines import fold_spaces
 
     for path in TEXTS:
         doc = load(path)
-        asked = [_strip(l.text) for l in doc.lines if "\t" not in l.text and _strip(l.text)]
+        asked = [fold_spaces(l.text) for l in doc.lines if "\t" not in l.text and fold_spaces(l.text)]
         quick, counted = RepeatedLines(doc), RepeatedLines(doc)
         counted._quick = RepeatedLines.QUICK_TESTS  # no quick test at all
         for t in asked + ["", "ingen sådan rad"]:

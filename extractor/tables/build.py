@@ -71,11 +71,6 @@ def plan_year_hint(doc: Document) -> Optional[int]:
     return Counter(years).most_common(1)[0][0] if years else None
 
 
-def _strip(s: str) -> str:
-    """Spaces folded and trimmed (str.split() splits at what \\s+ matches)."""
-    return " ".join(s.split())
-
-
 CAPTION_START = vocab.CAPTION_START
 NOT_A_TITLE = re.compile(r"kommentar|^noter?\b", re.I)
 
@@ -88,7 +83,7 @@ def caption_before(doc: Document, blocks: list[Block], index: int, limit: int = 
     for n, b in enumerate(reversed(blocks[max(0, index - reach) : index])):
         if b.kind in ("table", "toc"):
             break
-        t = _strip(b.text(doc))
+        t = lines.fold_spaces(b.text(doc))
         if n < limit:
             texts.append(t)
         if n == 0 and CAPTION_START.match(t) and len(t) < SETTINGS.caption_chars:
@@ -276,7 +271,7 @@ def continues(doc: Document, blocks: list[Block], prev: int, cur: int, repeated:
     for b in between:
         if b.kind in ("table", "toc"):
             return False
-        t = _strip(b.text(doc))
+        t = lines.fold_spaces(b.text(doc))
         if not (PAGE_MARK.match(t) or t in repeated):
             return False
     return not lines.has_header(blocks[cur])  # the dearest test last
@@ -300,7 +295,7 @@ class RepeatedLines:
             if not words or self.doc.text.count(max(words, key=len)) < 2:
                 return False  # a line held twice holds each of its words twice: most lines asked about end here
         if self._lines is None:
-            counts = Counter(t for l in self.doc.lines if "\t" not in l.text and (t := _strip(l.text)))
+            counts = Counter(t for l in self.doc.lines if "\t" not in l.text and (t := lines.fold_spaces(l.text)))
             self._lines = {t for t, n in counts.items() if n > 1}
         return text in self._lines
 

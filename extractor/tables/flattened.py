@@ -41,7 +41,6 @@ TOKEN_RE = re.compile(
     r"|(?P<word>\S+)"
 )
 DATE = re.compile(r"(?:19|20)\d{2}-\d{2}-\d{2}")
-YEAR = re.compile(r"(?:19|20)\d{2}")
 NUM_TOKEN = re.compile(r"([-−–])?(\d+(?:,\d+)?)(\*{0,3})")  # sign, digits, footnote marks
 YEAR_RANGE_END = re.compile(r"[-–]\d{4}")
 TWO_DIGITS = re.compile(r"\d{2}")
@@ -67,7 +66,7 @@ class Tok:
 
     @property
     def is_year(self) -> bool:
-        return self.kind == "num" and YEAR.fullmatch(self.text) is not None
+        return self.kind == "num" and numbers.DIGITS_YEAR.fullmatch(self.text) is not None
 
 
 def tokenize(text: str, offset: int) -> list[Tok]:
@@ -157,7 +156,7 @@ def title_from(tokens: list[Tok], k: Optional[int], stop: int, doc_text: str) ->
         return ""
     end = min(stop, k + 9)
     for j in range(k + 1, end):  # a heading ends after its year or year range
-        if YEAR.search(tokens[j].text):
+        if numbers.DIGITS_YEAR.search(tokens[j].text):
             end = j + 1
             if end < len(tokens) and YEAR_RANGE_END.fullmatch(tokens[end].text):
                 end += 1  # a year range "2019-2021"

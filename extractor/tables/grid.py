@@ -38,7 +38,6 @@ _ANY_NON_AMOUNT = vocab.compile_words(w for _, words in vocab.NON_AMOUNT_COLUMNS
 _MONTH = vocab.compile_words("=" + m for m in vocab.MONTHS + vocab.MONTH_ABBREVIATIONS)
 _DIGIT = re.compile(r"\d")
 _YEAR_OR_AMOUNT_WORD = re.compile(r"\b(?:år|belopp)\b", re.I)
-_YEAR = re.compile(r"(?:19|20)\d{2}")
 AMOUNT_KINDS = {"budget", "actual", "forecast", "wish", "allocation", "equity", "total", "value"}
 
 
@@ -139,5 +138,5 @@ def year_like(text: str) -> bool:
     if not isinstance(amount, Amount):
         return True
     # '2017 tkr' over a column is a year and its unit; '2 017 tkr' is a figure
-    plain = _YEAR.fullmatch(amount.raw) is not None
+    plain = numbers.DIGITS_YEAR.fullmatch(amount.raw) is not None
     return (not amount.unit or plain) and not amount.flags and amount.value == numbers.parse_year(text) and amount.value > 0

@@ -36,7 +36,7 @@ YEAR_LABEL = re.compile(r"^\s*((?:19|20)\d{2})\b\s*(.*)$")
 _YEAR_ROWS_HEADER = vocab.compile_words(vocab.YEAR_ROWS_HEADER)
 
 
-def _strip(s: str) -> str:
+def fold_spaces(s: str) -> str:
     """Spaces folded and trimmed (str.split() splits at what \\s+ matches)."""
     return " ".join(s.split())
 
@@ -98,7 +98,7 @@ def _columns(rows: list[list[Cell]], nhead: int, width: int) -> tuple[list[GridC
     columns = []
     for idx in range(1, width):
         parts = [c[idx] for c in aligned if idx < len(c) and c[idx][2].strip()]
-        label = _strip(" ".join(p[2] for p in parts))
+        label = fold_spaces(" ".join(p[2] for p in parts))
         year = numbers.parse_year(label) if label else None
         kind = (non_amount_kind(label) or column_kind(label)) if label else "budget"
         if kind == "total" and len(numbers.years_in(label)) >= 2:
@@ -108,7 +108,7 @@ def _columns(rows: list[list[Cell]], nhead: int, width: int) -> tuple[list[GridC
     for prev, col in zip(columns, columns[1:]):
         if col.year is None and col.kind in ("actual", "forecast") and prev.year is not None:
             col.year = prev.year  # "Budget 2025 | Utfall jan–aug | Prognos helår": one year in several kinds
-    label_head = _strip(" ".join(c[0][2] for c in aligned if c))
+    label_head = fold_spaces(" ".join(c[0][2] for c in aligned if c))
     return columns, label_head
 
 
@@ -149,7 +149,7 @@ def _join_wrapped(rows: list[GridRow]) -> list[GridRow]:
         prev = out[-1] if out else None
         if prev is not None and not row.values and not row.blank_cells and row.label and prev.label and \
                 label_goes_on(prev.label, row.label):
-            prev.label = _strip(prev.label + " " + row.label)
+            prev.label = fold_spaces(prev.label + " " + row.label)
             prev.end = max(prev.end, row.end)
             continue
         out.append(row)
@@ -187,7 +187,7 @@ def grid_from_block(block: Block, title: str, caption: str, year_hint: Optional[
     codes = sum(1 for cells in body if CODE.match(cells[0][2].strip())) >= max(2, len([c for c in body if len(c) > 1]) // 3)
     for cells in body:
         s, e, text = cells[0]
-        label = _strip(text)
+        label = fold_spaces(text)
         row = GridRow(label=label, start=s + (len(text) - len(text.lstrip())), end=cells[-1][1])
         if codes and (m := CODE.match(label)):
             row.code, row.label = m.group(1), label[m.end():]
@@ -258,9 +258,9 @@ def _transposed(grid: Grid, body: list[list[Cell]]) -> Grid:
         m = YEAR_LABEL.match(cells[0][2])
         if not m:
             continue
-        rest = _strip(m.group(2))
+        rest = fold_spaces(m.group(2))
         col = len(columns)
-        columns.append(GridColumn(_strip(cells[0][2]), int(m.group(1)), column_kind(rest) if rest else "budget",
+        columns.append(GridColumn(fold_spaces(cells[0][2]), int(m.group(1)), column_kind(rest) if rest else "budget",
                                   cells[0][0], cells[0][1]))
         for idx, (cs, ce, t) in enumerate(cells[1:]):
             if idx >= len(rows) or names[idx].kind not in AMOUNT_KINDS:

@@ -35,7 +35,6 @@ from extractor.vocab.numbers import Amount
 
 CAPTION = vocab.CAPTION_START
 BUDGET_OR_PLAN = re.compile(r"\b(?:budget|plan)\b", re.I)
-YEAR = re.compile(r"(?:19|20)\d{2}")
 
 
 def _header_line(text: str) -> bool:
@@ -49,7 +48,7 @@ def _header_line(text: str) -> bool:
     if words > 3:
         return False
     if numbers.parse_year(t) is not None and year_like(t):
-        return _named(t) or YEAR.fullmatch(t) is not None
+        return _named(t) or numbers.DIGITS_YEAR.fullmatch(t) is not None
     return words == 1 and _named(t) and not isinstance(numbers.parse_cell(t), Amount)
 
 

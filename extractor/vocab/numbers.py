@@ -36,6 +36,7 @@ CELL_RE = re.compile(
 _PLUS = re.compile(r"\s*\+\s*")
 EMPTY_RE = re.compile(rf"^\s*(?:[{MINUS}]+\s*(?:{_UNIT_ALT})?|(?:{_UNIT_ALT})\s*[{MINUS}]+|0?:-|)\s*$", re.I)
 PERCENT_RE = re.compile(rf"^\s*(?:[{MINUS}]{_SP}?)?\d+(?:[,.]\d+)?{_SP}?%\s*$")
+DIGITS_YEAR = re.compile(r"(?:19|20)\d{2}")  # a year's four digits, 1900-2099, as a pattern to search or fullmatch
 # "2 026" is a year typed with a thousands space, but not the head of "2 012 345".
 YEAR_RE = re.compile(rf"(?<!\d)(?:19|20)\d{{2}}(?!\d)|(?<!\d)(?<!\d{_SP})2{_SP}0\d{{2}}(?!\d)(?!{_SP}\d)")
 
