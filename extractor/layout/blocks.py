@@ -103,8 +103,12 @@ def cells_of(line: Line) -> list[tuple[int, int, str]]:
 def _has_table_mark(text: str) -> bool:
     """What any table line holds: a tab, a pipe, a rule's dash, a dot leader, or two spaces in a row
     (substring tests first: one pattern of them all scans a line several times slower)."""
-    return ("\t" in text or "|" in text or "-" in text or "...." in text or "……" in text or "____" in text
-            or TWO_SPACES.search(text) is not None)
+    return "\t" in text or "|" in text or "-" in text or _has_leader(text) or TWO_SPACES.search(text) is not None
+
+
+def _has_leader(text: str) -> bool:
+    """The shortest run of each kind of dot leader LEADER matches, as a substring."""
+    return "...." in text or "……" in text or "____" in text
 
 
 def is_table_line(text: str) -> bool:
@@ -118,7 +122,7 @@ def is_table_line(text: str) -> bool:
 
 def _is_leader_line(text: str) -> bool:
     """A label, a dot leader and a figure (the leader tested for first: most lines have none)."""
-    return ("...." in text or "……" in text or "____" in text) and bool(LEADER_LINE.match(text))
+    return _has_leader(text) and bool(LEADER_LINE.match(text))
 
 
 def _is_space_table_line(text: str) -> bool:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import spacy
 from spacy.language import Language
@@ -271,26 +271,22 @@ def make_doc(text: str) -> Doc:
 # the sentencizer.
 
 
-def _analysed(text: str) -> Doc:
-    nlp = get_nlp()
-    ruler = nlp.get_pipe("entity_ruler")
+def _by_pieces(text: str, read: Callable[[Doc], Doc]) -> Doc:
+    """``read`` on the text's tokens; a long text piece by piece (:func:`pieces`), the docs joined."""
     if len(text) <= PIECE:
-        return ruler(make_doc(text))
-    return Doc.from_docs([ruler(make_doc(piece)) for piece in pieces(text)], ensure_whitespace=False)
+        return read(make_doc(text))
+    return Doc.from_docs([read(make_doc(piece)) for piece in pieces(text)], ensure_whitespace=False)
 
 
 @lru_cache(maxsize=64)
 def analyse(text: str) -> Doc:
     """The text's tokens and entities (cached: a text is analysed once however many readers ask)."""
-    return _analysed(text)
+    return _by_pieces(text, get_nlp().get_pipe("entity_ruler"))
 
 
 def tokens(text: str) -> Doc:
     """The text tokenised, and nothing more."""
-    nlp = get_nlp()
-    if len(text) <= PIECE:
-        return make_doc(text)
-    return Doc.from_docs([make_doc(piece) for piece in pieces(text)], ensure_whitespace=False)
+    return _by_pieces(text, lambda doc: doc)
 
 
 @lru_cache(maxsize=8)
