@@ -257,8 +257,7 @@ def _import(engine, paths, extract, workers, replace, started, timeout, retry_fa
             result = fail(engine, result.path, result.message, result.sha256, result.note, earlier=True)
         yield result
     stored = 0
-    jobs = extract_all(plan.jobs, extract, min(workers, len(plan.jobs)), started, timeout, pool if plan.jobs else None)
-    for job, payload in jobs:
+    for job, payload in extract_all(plan.jobs, extract, min(workers, len(plan.jobs)), started, timeout, pool):
         result = store(engine, job, payload, replace)
         stored += result.status in ("loaded", "replaced")
         yield result

@@ -374,9 +374,11 @@ def import_cmd(paths: tuple[Path, ...], db: str, replace: bool, workers: int, pr
         raise click.UsageError("give at least one PATH to import, or --failed to list failures")
     files = plan_files(paths)
     pool = None
-    if workers > 1 and len(files) > 1:  # started first: the workers load the extractor while this process
-        from extractor.app.workers import Pool  # loads the store and sorts out the files already stored
+    if workers > 1 and len(files) > 1:
+        from extractor.app.workers import Pool
 
+        # started first: the workers load the extractor while this process loads the store and sorts out
+        # the files already stored
         pool = Pool(extract_for_store, min(workers, len(files)), timeout, warm=warm_extractor).start()
     try:
         import_into(db, files, workers, replace, progress, quiet, retry_failed, timeout, pool)

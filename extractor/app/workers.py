@@ -173,10 +173,11 @@ class Pool:
     def worker(self) -> Worker:
         return Worker(self.context, self.extract, self.timeout, self.warm)
 
-    def start(self) -> "Pool":
-        """Start the workers now, before the files are known: they start up while this process does
-        other work. :meth:`run` starts them if this was not called."""
-        while len(self.workers) < self.size:
+    def start(self, files: Optional[int] = None) -> "Pool":
+        """Start the workers (as many as ``files`` need, at most the pool's size) now, before the files
+        are known: they start up while this process does other work. :meth:`run` starts those it needs."""
+        wanted = self.size if files is None else min(self.size, files)
+        while len(self.workers) < wanted:
             self.workers.append(self.worker())
         return self
 
@@ -201,8 +202,8 @@ class Pool:
     def run(self, queue: deque, started: Callable[[Job], None]) -> Iterator[tuple[Job, Payload]]:
         deaths: dict[Job, int] = {}
         try:
-            self.start()
-            for worker in self.workers[len(queue):]:  # fewer files than workers
+            self.start(len(queue))
+            for worker in self.workers[len(queue):]:  # fewer files than the workers started earlier
                 worker.stop(kill=True)  # it holds no file; it may still be starting up
             pool = self.workers = self.workers[:len(queue)]
             while True:
